@@ -1,1 +1,1 @@
-"""The learner's command-line tool: start, check, hint, diff, catch-up, serve and verify the workshop's steps."""
+"""The learner's command-line tool: start, check, hint, diff, catch-up, serve, verify."""

@@ -1,0 +1,7 @@
+"""Lets ``python -m workshop`` work where the ``workshop`` script is not on the PATH."""
+
+import sys
+
+from workshop.cli import main
+
+sys.exit(main())

@@ -1,0 +1,77 @@
+"""Runs one app's tests in a process of their own and reads back per-test results.
+
+Every step has a package named ``app``, so each run gets a fresh interpreter whose working
+directory is the step's folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """The outcome of one test: passed, failed, skipped or not run."""
+
+    nodeid: str
+    outcome: str
+    tasks: tuple[str, ...]
+    message: str
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """All the results of one pytest run, and what it printed."""
+
+    folder: Path
+    returncode: int
+    tests: tuple[TestResult, ...]
+    output: str
+
+    @property
+    def failed(self) -> list[TestResult]:
+        """The tests that failed or errored."""
+        return [test for test in self.tests if test.outcome in ("failed", "not run")]
+
+    def marked(self, task_id: str) -> list[TestResult]:
+        """The tests that say they check this task."""
+        return [test for test in self.tests if task_id in test.tasks]
+
+
+def run_tests(folder: Path, extra_args: tuple[str, ...] = ()) -> RunResult:
+    """Run ``python -m pytest`` in ``folder`` and collect what each test did."""
+    with tempfile.TemporaryDirectory(prefix="workshop-report-") as scratch:
+        report = Path(scratch) / "report.json"
+        command = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "workshop.pytest_plugin",
+            f"--workshop-report={report}",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            *extra_args,
+        ]
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(folder)}
+        completed = subprocess.run(  # noqa: S603 - the command is built from fixed parts
+            command, cwd=folder, env=env, capture_output=True, text=True, check=False
+        )
+        raw = json.loads(report.read_text(encoding="utf-8")) if report.is_file() else {}
+    tests = tuple(
+        TestResult(
+            nodeid=nodeid,
+            outcome=str(entry["outcome"]),
+            tasks=tuple(str(task) for task in entry["tasks"]),
+            message=str(entry["message"]),
+        )
+        for nodeid, entry in raw.items()
+    )
+    return RunResult(folder, completed.returncode, tests, completed.stdout + completed.stderr)

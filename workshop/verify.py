@@ -1,0 +1,161 @@
+"""``workshop verify``: the maintainers' proof that every exercise works both ways.
+
+For each step: the reference passes; stubbing one task makes each of that task's tests fail;
+stubbing all of the step's tasks leaves every other test passing; and the step differs from the
+one before only where the manifest says. final/ must pass its tests and keep the lineage too.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+from workshop.lineage import lineage_problems
+from workshop.manifest import Manifest, Step, Task
+from workshop.markers import regions_in, stub_text
+from workshop.runner import RunResult, run_tests
+from workshop.tree import copy_step, step_files
+
+
+@dataclass
+class CheckResult:
+    """One named check and the problems it found (none means it passed)."""
+
+    name: str
+    problems: list[str] = field(default_factory=list)
+
+
+def stub_message(task: Task) -> str:
+    """The text the learner's stub raises: the task's id and what to do."""
+    return f"Task {task.id}: {task.text}"
+
+
+def stubbed_copy(source: Path, target: Path, tasks: tuple[Task, ...]) -> Path:
+    """Copy a step to ``target`` with the regions of ``tasks`` replaced by stubs."""
+    copy_step(source, target)
+    messages = {task.id: stub_message(task) for task in tasks}
+    for region_file in {
+        region.path for region in regions_in(target / f for f in step_files(target))
+    }:
+        text = region_file.read_text(encoding="utf-8")
+        region_file.write_text(stub_text(text, messages), encoding="utf-8")
+    return target
+
+
+def _run_stubbed(step_folder: Path, step: Step, tasks: tuple[Task, ...]) -> RunResult:
+    with tempfile.TemporaryDirectory(prefix="workshop-verify-") as scratch:
+        copy = stubbed_copy(step_folder, Path(scratch) / step.name, tasks)
+        return run_tests(copy, step.pytest_args)
+
+
+def reference_problems(step: Step, run: RunResult) -> list[str]:
+    """The reference must collect tests and pass every one of them."""
+    if not run.tests:
+        return [f"{step.folder}: no tests ran (pytest exit {run.returncode})\n{run.output[-2000:]}"]
+    problems = [
+        f"{step.folder}: {test.nodeid} fails on the reference: {test.message}"
+        for test in run.failed
+    ]
+    if run.returncode != 0 and not problems:
+        problems.append(f"{step.folder}: pytest exited {run.returncode}\n{run.output[-2000:]}")
+    return problems
+
+
+def marker_problems(manifest: Manifest, step: Step) -> list[str]:
+    """Every task has a region and a test; every region belongs to one of the step's tasks."""
+    folder = manifest.path(step)
+    regions = regions_in(folder / f for f in step_files(folder))
+    own = {task.id for task in step.tasks}
+    problems = [
+        f"{region.path.relative_to(manifest.root).as_posix()}:{region.begin}: marker of task"
+        f" {region.task}, which is not a task of step {step.id}"
+        for region in regions
+        if region.task not in own
+    ]
+    found = {region.task for region in regions}
+    problems += [
+        f"task {task.id} has no marked region" for task in step.tasks if task.id not in found
+    ]
+    return problems
+
+
+def single_stub_problems(task: Task, run: RunResult) -> list[str]:
+    """With only this task stubbed, each of its tests must fail (or say why in the manifest)."""
+    tests = run.marked(task.id)
+    if not tests:
+        return [f"task {task.id}: no test is marked @pytest.mark.task({task.id!r})"]
+    return [
+        f"task {task.id}: {test.nodeid} passes on the stub, so it cannot tell a learner anything"
+        for test in tests
+        if test.outcome == "passed" and test.nodeid not in task.passes_on_stub
+    ]
+
+
+def all_stub_problems(step: Step, run: RunResult) -> list[str]:
+    """With every task of the step stubbed, the tests of earlier work must still pass."""
+    own = {task.id for task in step.tasks}
+    return [
+        f"{step.folder}: {test.nodeid} checks earlier work but fails when step {step.id}'s tasks"
+        f" are stubbed: {test.message}"
+        for test in run.failed
+        if not own.intersection(test.tasks)
+    ]
+
+
+def verify(manifest: Manifest, steps: list[Step], workers: int | None = None) -> list[CheckResult]:
+    """Run every check for the given steps, in parallel where they are independent."""
+    jobs: list[Job] = []
+    for step in steps:
+        jobs.extend(_step_jobs(manifest, step))
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
+        futures: list[tuple[str, Future[list[str]]]] = [
+            (name, pool.submit(job)) for name, job in jobs
+        ]
+        return [CheckResult(name, future.result()) for name, future in futures]
+
+
+Job = tuple[str, Callable[[], list[str]]]
+
+
+def _reference_job(step: Step, folder: Path) -> list[str]:
+    return reference_problems(step, run_tests(folder, step.pytest_args))
+
+
+def _single_stub_job(step: Step, folder: Path, task: Task) -> list[str]:
+    return single_stub_problems(task, _run_stubbed(folder, step, (task,)))
+
+
+def _all_stub_job(step: Step, folder: Path) -> list[str]:
+    return all_stub_problems(step, _run_stubbed(folder, step, step.tasks))
+
+
+def _missing_folder(label: str) -> list[str]:
+    return [f"{label}: folder not found"]
+
+
+def _step_jobs(manifest: Manifest, step: Step) -> list[Job]:
+    folder = manifest.path(step)
+    label = step.folder
+    if not folder.is_dir():
+        return [(f"{label}: exists", partial(_missing_folder, label))]
+    jobs: list[Job] = [
+        (f"{label}: reference passes", partial(_reference_job, step, folder)),
+        (f"{label}: lineage", partial(lineage_problems, manifest, step)),
+        (f"{label}: task markers", partial(marker_problems, manifest, step)),
+    ]
+    jobs += [
+        (
+            f"{label}: task {task.id} fails on its stub",
+            partial(_single_stub_job, step, folder, task),
+        )
+        for task in step.tasks
+    ]
+    if step.tasks:
+        name = f"{label}: earlier work passes with every task stubbed"
+        jobs.append((name, partial(_all_stub_job, step, folder)))
+    return jobs
