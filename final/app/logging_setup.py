@@ -1,32 +1,150 @@
-"""JSON logging: one object per line on stderr, so a log shipper can parse every field."""
+"""Structured logging: one JSON object per line on stderr, plus one access line per request.
+
+A log shipper (Loki, CloudWatch, Datadog...) parses JSON without fragile regexes, and the
+request id ties every line of a request to the `X-Request-ID` the client saw. Bodies and headers
+are never logged, and a last-resort filter masks anything that looks like a token or a password.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
+import time
 from datetime import UTC, datetime
+from typing import Any
 
-from flask import Flask
+from flask import Flask, Response, g, has_request_context, request
+from flask.logging import default_handler
+from flask_jwt_extended import get_jwt_identity
+
+from app.request_id import current_request_id
+
+ACCESS_LOGGER = "app.access"
+
+# Attributes every LogRecord has; anything else on a record came from `extra=` and is logged.
+_RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+# Order matters: the key=value rule runs last so it does not mask an already-masked JWT twice.
+_SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # A JWT: three base64url parts, the first always starting with '{"' encoded as 'eyJ'.
+    (re.compile(r"\beyJ[\w-]+\.[\w-]+\.[\w-]*"), "[REDACTED]"),
+    (re.compile(r"(?i)\b(bearer|basic)\s+[\w.~+/=-]+"), r"\1 [REDACTED]"),
+    (
+        re.compile(
+            r"""(?ix)
+            (["']?\b(?:password|passwd|secret|token|access_token|refresh_token|api_key|authorization)
+            \b["']?\s*[:=]\s*)
+            ("[^"]*"|'[^']*'|[^\s,&;}]+)
+            """
+        ),
+        r"\1[REDACTED]",
+    ),
+)
+
+
+def redact(text: str) -> str:
+    """Mask token-like substrings (JWTs, bearer credentials, password=... pairs)."""
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _current_user_id() -> str | None:
+    """The JWT identity of this request, or None when no token was verified."""
+    try:
+        identity = get_jwt_identity()
+    except RuntimeError:  # no @jwt_required / verify_jwt_in_request ran on this request
+        return None
+    return None if identity is None else str(identity)
 
 
 class JsonFormatter(logging.Formatter):
-    """Render a record as one JSON object."""
+    """Render a record as one JSON object, with the request's context when there is one."""
 
     def format(self, record: logging.LogRecord) -> str:
-        """Return the record as a JSON line."""
-        entry = {
-            "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(),
+        """Return the record as a single JSON line, secrets masked."""
+        entry: dict[str, Any] = {
+            "timestamp": datetime.fromtimestamp(record.created, UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
         }
-        return json.dumps(entry)
+        if has_request_context():
+            entry["request_id"] = current_request_id()
+            entry["method"] = request.method
+            entry["path"] = request.path  # no query string: it may carry a token
+            user_id = _current_user_id()
+            if user_id is not None:
+                entry["user_id"] = user_id
+        for key, value in vars(record).items():
+            if key not in _RECORD_ATTRIBUTES and not key.startswith("_"):
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        for key, value in entry.items():
+            if isinstance(value, str):
+                entry[key] = redact(value)
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+class StderrHandler(logging.Handler):
+    """Write to whatever `sys.stderr` is when a record is emitted.
+
+    A `StreamHandler(sys.stderr)` keeps the stream it was built with; looking it up on every
+    record lets pytest's capture (and any later redirection) see the lines.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Format the record and write it as one line."""
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+            sys.stderr.flush()
+        except Exception:  # logging must never break a request: report it the standard way
+            self.handleError(record)
 
 
 def configure_logging(app: Flask) -> None:
-    """Send the app's logs to stderr as JSON lines."""
-    handler = logging.StreamHandler(sys.stderr)
+    """Log JSON lines to stderr and write one access line per request."""
+    root = logging.getLogger()
+    for handler in root.handlers[:]:
+        if isinstance(handler, StderrHandler):  # calling create_app twice must not log twice
+            root.removeHandler(handler)
+    handler = StderrHandler()
     handler.setFormatter(JsonFormatter())
-    app.logger.handlers = [handler]
-    app.logger.setLevel(logging.INFO)
+    root.addHandler(handler)
+    root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    # Flask's own plain-text handler would print every app.logger line a second time.
+    app.logger.removeHandler(default_handler)
+
+    app.before_request(_start_timer)
+    app.after_request(_log_request)
+
+
+def _start_timer() -> None:
+    g.request_started = time.perf_counter()
+
+
+def _log_request(response: Response) -> Response:
+    """Write the access line: who asked what, the answer's status, and how long it took."""
+    started: float | None = g.get("request_started")
+    duration_ms = None if started is None else round((time.perf_counter() - started) * 1000, 2)
+    level = logging.ERROR if response.status_code >= 500 else logging.INFO
+    logging.getLogger(ACCESS_LOGGER).log(
+        level,
+        "%s %s %s",
+        request.method,
+        request.path,
+        response.status_code,
+        extra={
+            "status": response.status_code,
+            "duration_ms": duration_ms,
+            "remote_addr": request.remote_addr,
+        },
+    )
+    return response

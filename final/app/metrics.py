@@ -1,18 +1,98 @@
-"""Prometheus metrics: request counts and latencies at GET /metrics."""
+"""Prometheus metrics at GET /metrics: request counts and latencies per route, method and status.
+
+Routes are labelled by their template (`/api/v1/books/<int:book_id>`), never by the raw path:
+one time series per book id would grow without bound and exhaust Prometheus. Errors are the
+`status=~"5.."` series of `http_requests_total`, so the error rate is one query:
+`sum(rate(http_requests_total{status=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))`.
+
+Each gunicorn worker is its own process with its own counters, so a scrape would see one worker
+at a time. Set `PROMETHEUS_MULTIPROC_DIR` to an empty, writable directory (gunicorn.conf.py clears
+it at start) and every worker writes its samples there; /metrics then adds them up. Serve
+/metrics on an internal network only: it tells whoever reads it how the API is used.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+import os
+import time
+from dataclasses import dataclass
+
+from flask import Flask, Response, current_app, g, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+from app.extensions import limiter
+
+# Methods outside this set are counted as "other", so junk methods cannot create new series.
+_KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_UNMATCHED_ROUTE = "<unmatched>"
+
+
+@dataclass(frozen=True)
+class _Metrics:
+    """One app's registry and instruments: tests build many apps, and each needs its own."""
+
+    registry: CollectorRegistry
+    requests: Counter
+    latency: Histogram
 
 
 def init_metrics(app: Flask) -> None:
-    """Serve GET /metrics when METRICS_ENABLED is set."""
+    """Count and time every request, and serve GET /metrics, when METRICS_ENABLED is true."""
     if not app.config.get("METRICS_ENABLED", False):
         return
     registry = CollectorRegistry()
+    app.extensions["metrics"] = _Metrics(
+        registry=registry,
+        requests=Counter(
+            "http_requests_total",
+            "HTTP requests answered, by route template, method and status.",
+            ["route", "method", "status"],
+            registry=registry,
+        ),
+        latency=Histogram(
+            "http_request_duration_seconds",
+            "Time from the start of the request to the response, by route template and method.",
+            ["route", "method"],
+            registry=registry,
+        ),
+    )
+    app.before_request(_start_timer)
+    app.after_request(_record_request)
+    app.add_url_rule("/metrics", view_func=metrics, methods=["GET"])
 
-    def metrics() -> Response:
-        return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 
-    app.add_url_rule("/metrics", "metrics", metrics, methods=["GET"])
+@limiter.exempt
+def metrics() -> Response:
+    """Prometheus metrics in the text exposition format."""
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        # Aggregate every worker's samples from the shared directory, fresh for each scrape.
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry = current_app.extensions["metrics"].registry
+    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+def _start_timer() -> None:
+    g.metrics_started = time.perf_counter()
+
+
+def _record_request(response: Response) -> Response:
+    """Count the request and observe its latency under its route template."""
+    instruments: _Metrics = current_app.extensions["metrics"]
+    route = request.url_rule.rule if request.url_rule is not None else _UNMATCHED_ROUTE
+    method = request.method if request.method in _KNOWN_METHODS else "other"
+    instruments.requests.labels(route=route, method=method, status=str(response.status_code)).inc()
+    started: float | None = g.get("metrics_started")
+    if started is not None:
+        instruments.latency.labels(route=route, method=method).observe(
+            time.perf_counter() - started
+        )
+    return response
