@@ -162,11 +162,14 @@ def cmd_verify(manifest: Manifest, args: argparse.Namespace) -> int:
     steps = [manifest.step(step_id) for step_id in args.steps] or [*manifest.steps, manifest.final]
     results = verify(manifest, steps)
     failed = [result for result in results if result.problems]
+    skipped = [result for result in results if result.skipped]
     for result in results:
-        print(f"{'PASS' if not result.problems else 'FAIL'}  {result.name}")
+        status = "SKIP" if result.skipped else "FAIL" if result.problems else "PASS"
+        print(f"{status}  {result.name}" + (f" ({result.skipped})" if result.skipped else ""))
         for problem in result.problems:
             print(f"      {problem}")
-    print(f"verify: {len(results) - len(failed)} passed, {len(failed)} failed")
+    passed = len(results) - len(failed) - len(skipped)
+    print(f"verify: {passed} passed, {len(failed)} failed, {len(skipped)} skipped")
     return 1 if failed else 0
 
 

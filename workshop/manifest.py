@@ -41,6 +41,7 @@ class Step:
     tasks: tuple[Task, ...]
     serve: tuple[tuple[str, ...], ...]
     pytest_args: tuple[str, ...]
+    after: str = ""
 
     @property
     def name(self) -> str:
@@ -114,6 +115,7 @@ def _step(raw: dict[str, object]) -> Step:
             for command in _list(raw.get("serve", []), "serve")
         ),
         pytest_args=tuple(str(arg) for arg in _list(raw.get("pytest_args", []), "pytest_args")),
+        after=str(raw.get("after", "")),
     )
 
 

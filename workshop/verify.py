@@ -24,10 +24,11 @@ from workshop.tree import copy_step, step_files
 
 @dataclass
 class CheckResult:
-    """One named check and the problems it found (none means it passed)."""
+    """One named check and the problems it found (none means it passed), or why it was skipped."""
 
     name: str
     problems: list[str] = field(default_factory=list)
+    skipped: str = ""
 
 
 def stub_message(task: Task) -> str:
@@ -110,13 +111,18 @@ def all_stub_problems(step: Step, run: RunResult) -> list[str]:
 def verify(manifest: Manifest, steps: list[Step], workers: int | None = None) -> list[CheckResult]:
     """Run every check for the given steps, in parallel where they are independent."""
     jobs: list[Job] = []
+    skipped: list[CheckResult] = []
     for step in steps:
         jobs.extend(_step_jobs(manifest, step))
+        previous = manifest.previous(step)
+        if step.after and previous is not None and previous.id != step.after:
+            reason = f"step {step.after} does not exist yet; the last step is {previous.id}"
+            skipped.append(CheckResult(f"{step.folder}: lineage", skipped=reason))
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
         futures: list[tuple[str, Future[list[str]]]] = [
             (name, pool.submit(job)) for name, job in jobs
         ]
-        return [CheckResult(name, future.result()) for name, future in futures]
+        return [CheckResult(name, future.result()) for name, future in futures] + skipped
 
 
 Job = tuple[str, Callable[[], list[str]]]
@@ -145,9 +151,11 @@ def _step_jobs(manifest: Manifest, step: Step) -> list[Job]:
         return [(f"{label}: exists", partial(_missing_folder, label))]
     jobs: list[Job] = [
         (f"{label}: reference passes", partial(_reference_job, step, folder)),
-        (f"{label}: lineage", partial(lineage_problems, manifest, step)),
         (f"{label}: task markers", partial(marker_problems, manifest, step)),
     ]
+    previous = manifest.previous(step)
+    if previous is not None and previous.id == (step.after or previous.id):
+        jobs.append((f"{label}: lineage", partial(lineage_problems, manifest, step)))
     jobs += [
         (
             f"{label}: task {task.id} fails on its stub",

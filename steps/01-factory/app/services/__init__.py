@@ -1,0 +1,1 @@
+"""Services hold the business rules; routes call them and never touch storage directly."""
