@@ -1,4 +1,4 @@
-"""API documentation: register both ``docs_bp`` (/openapi.json) and ``swagger_ui_bp`` (/docs)."""
+"""API documentation: register ``docs_bp`` (/openapi.json) and ``swagger_ui_bp`` (/docs)."""
 
 from app.blueprints.docs.routes import docs_bp, swagger_ui_bp
 
