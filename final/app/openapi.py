@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import re
+from http import HTTPStatus
 from typing import Any, NamedTuple
 
 from apispec import APISpec
@@ -310,7 +311,8 @@ def _complete_operations(document: dict[str, Any], rule: Rule, docstring: str) -
 
     The summary is the docstring's first line and the description its next paragraph, unless
     the YAML sets them; each method the rule serves gets an operation (an empty one if the
-    docstring forgot it); every inline response lists the X-Request-ID header.
+    docstring forgot it); every inline response gets a description (its status phrase, unless
+    the YAML gives one) and lists the X-Request-ID header.
     """
     summary, description = _summary_and_description(docstring)
     path_item = document["paths"][FlaskPlugin.flaskpath2openapi(rule.rule)]
@@ -322,8 +324,9 @@ def _complete_operations(document: dict[str, Any], rule: Rule, docstring: str) -
             operation.setdefault("description", description)
         suffix = f"_{method.lower()}" if len(methods) > 1 else ""
         operation.setdefault("operationId", rule.endpoint.replace(".", "_") + suffix)
-        for response in operation.get("responses", {}).values():
+        for status, response in operation.get("responses", {}).items():
             if "$ref" not in response:
+                response.setdefault("description", HTTPStatus(int(status)).phrase)
                 response.setdefault("headers", {}).setdefault(
                     "X-Request-ID", {"$ref": "#/components/headers/X-Request-ID"}
                 )
