@@ -6,6 +6,7 @@ statements, so that swapping it for ``raise NotImplementedError(...)`` keeps the
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -63,7 +64,9 @@ def stub_text(text: str, messages: dict[str, str]) -> str:
         if begin and begin["task"] in messages:
             message = messages[begin["task"]]
             output.append(line)
-            output.append(f"{begin['indent']}raise NotImplementedError({message!r})\n")
+            # json.dumps gives a double-quoted literal that is also valid Python.
+            literal = json.dumps(message, ensure_ascii=False)
+            output.append(f"{begin['indent']}raise NotImplementedError({literal})\n")
             skipping = True
         elif skipping and END.match(line.rstrip("\r\n")):
             output.append(line)

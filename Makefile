@@ -1,0 +1,55 @@
+# The workshop's commands. `make run` serves the final app; `make test` checks everything.
+# Both create .venv and install the pinned dependencies first (see `make setup`).
+
+PYTHON ?= python3
+PORT ?= 5000
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test lint typecheck test-tools verify lock clean
+
+setup: $(STAMP)
+
+# Re-install only when the pinned dependencies change; a fresh clone pays once.
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python 3.11 or newer is needed: run 'make PYTHON=python3.12 ...'"; exit 1; }
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/workshop serve final --port $(PORT)
+
+test: setup lint typecheck test-tools verify
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy --strict workshop
+	cd final && ../$(BIN)/mypy --strict app
+
+# The repository's own tests: the workshop tool, the site, the notebooks, the proofs.
+test-tools: setup
+	$(BIN)/python -m pytest tests
+
+# Every step and final/: reference green, every task fails on its stub, lineage intact.
+verify: setup
+	$(BIN)/workshop verify
+
+# Regenerate constraints.txt from pyproject.toml in a throwaway environment.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet -e '.[dev]'
+	{ sed -n '1,2p' constraints.txt; .lock-venv/bin/python -m pip freeze --exclude-editable | sort -f; } > constraints.new
+	mv constraints.new constraints.txt
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) workspace site .mypy_cache .ruff_cache
