@@ -43,6 +43,10 @@ _CONVERTER_SCHEMAS: dict[str, dict[str, Any]] = {
     "uuid": {"type": "string", "format": "uuid"},
 }
 
+# Flask-Limiter's default limit covers every route except these, which the orchestrator polls.
+_RATE_LIMIT_EXEMPT_ENDPOINTS = frozenset({"health.healthz", "health.readyz"})
+_BEARER_AUTH = {"bearerAuth": []}
+
 # HEAD and OPTIONS are answered by Flask itself for every route; they are not operations of ours.
 _IMPLICIT_METHODS = frozenset({"HEAD", "OPTIONS"})
 
@@ -106,14 +110,17 @@ VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
 _HEADERS: dict[str, dict[str, Any]] = {
     "X-Request-ID": {
         "description": "The request's id: the one the client sent, or a new one.",
+        "required": True,
         "schema": {"type": "string"},
     },
     "Retry-After": {
         "description": "Seconds to wait before trying again.",
+        "required": True,
         "schema": {"type": "integer", "minimum": 0},
     },
     "ETag": {
         "description": "The representation's version; send it back in If-None-Match.",
+        "required": True,
         "schema": {"type": "string"},
     },
     "Idempotent-Replayed": {
@@ -194,6 +201,12 @@ _ERROR_RESPONSES: dict[str, _ErrorResponse] = {
         "Too many requests; wait for Retry-After seconds.",
         "rate_limited",
         "Too many requests. Try again later.",
+    ),
+    "ServiceUnavailable": _ErrorResponse(
+        503,
+        "The database or Redis does not answer; try again shortly.",
+        "service_unavailable",
+        "The service is temporarily unavailable. Try again later.",
     ),
 }
 _VALIDATION_DETAILS_EXAMPLE = {"title": ["Missing data for required field."]}
@@ -312,7 +325,8 @@ def _complete_operations(document: dict[str, Any], rule: Rule, docstring: str) -
     The summary is the docstring's first line and the description its next paragraph, unless
     the YAML sets them; each method the rule serves gets an operation (an empty one if the
     docstring forgot it); every inline response gets a description (its status phrase, unless
-    the YAML gives one) and lists the X-Request-ID header.
+    the YAML gives one) and lists the X-Request-ID header; and a documented operation lists the
+    errors the machinery around its view can answer (see ``_machinery_errors``).
     """
     summary, description = _summary_and_description(docstring)
     path_item = document["paths"][FlaskPlugin.flaskpath2openapi(rule.rule)]
@@ -324,12 +338,41 @@ def _complete_operations(document: dict[str, Any], rule: Rule, docstring: str) -
             operation.setdefault("description", description)
         suffix = f"_{method.lower()}" if len(methods) > 1 else ""
         operation.setdefault("operationId", rule.endpoint.replace(".", "_") + suffix)
+        if "responses" in operation:
+            for status, name in _machinery_errors(operation, rule.endpoint).items():
+                operation["responses"].setdefault(
+                    status, {"$ref": f"#/components/responses/{name}"}
+                )
         for status, response in operation.get("responses", {}).items():
             if "$ref" not in response:
                 response.setdefault("description", HTTPStatus(int(status)).phrase)
                 response.setdefault("headers", {}).setdefault(
                     "X-Request-ID", {"$ref": "#/components/headers/X-Request-ID"}
                 )
+
+
+def _machinery_errors(operation: dict[str, Any], endpoint: str) -> dict[str, str]:
+    """The error responses (status: component) an operation gets from outside its view.
+
+    Writing these once here keeps every docstring down to its own answers, and keeps them true:
+    the contract tests fail if the app stops answering as this function says.
+    """
+    errors = {}
+    if "requestBody" in operation:
+        # request.get_json() refuses a body that is not JSON (415) or not well formed (400),
+        # Flask refuses one over MAX_CONTENT_LENGTH (413), and the load schema refuses bad fields.
+        errors |= {
+            "400": "BadRequest",
+            "413": "PayloadTooLarge",
+            "415": "UnsupportedMediaType",
+            "422": "ValidationError",
+        }
+    if _BEARER_AUTH in operation.get("security", []):
+        # Flask-JWT-Extended answers for a missing, malformed, expired or revoked token.
+        errors["401"] = "Unauthorized"
+    if endpoint not in _RATE_LIMIT_EXEMPT_ENDPOINTS:
+        errors["429"] = "RateLimited"
+    return errors
 
 
 def _summary_and_description(docstring: str) -> tuple[str, str]:

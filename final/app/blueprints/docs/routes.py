@@ -71,7 +71,5 @@ def openapi_document() -> dict[str, Any]:
                     type: object
                   paths:
                     type: object
-        429:
-          $ref: '#/components/responses/RateLimited'
     """
     return build_spec(current_app)
