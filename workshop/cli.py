@@ -152,7 +152,10 @@ def cmd_serve(manifest: Manifest, args: argparse.Namespace) -> int:
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     for command in step.serve:
         subprocess.run([*flask, *command], cwd=folder, env=env, check=True)  # noqa: S603
-    print(f"Serving {folder.relative_to(manifest.root)} on http://127.0.0.1:{args.port}/api/v1/")
+    where = folder.relative_to(manifest.root).as_posix()
+    print(f"Serving {where}; open these in a browser or with curl:")
+    for link in step.links:
+        print(f"  http://127.0.0.1:{args.port}{link}")
     serve = [*flask, "run", "--port", str(args.port)]
     return subprocess.run(serve, cwd=folder, env=env, check=False).returncode  # noqa: S603
 

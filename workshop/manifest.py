@@ -41,6 +41,7 @@ class Step:
     tasks: tuple[Task, ...]
     serve: tuple[tuple[str, ...], ...]
     pytest_args: tuple[str, ...]
+    links: tuple[str, ...] = ("/api/v1/",)
     after: str = ""
 
     @property
@@ -115,6 +116,7 @@ def _step(raw: dict[str, object]) -> Step:
             for command in _list(raw.get("serve", []), "serve")
         ),
         pytest_args=tuple(str(arg) for arg in _list(raw.get("pytest_args", []), "pytest_args")),
+        links=tuple(str(link) for link in _list(raw.get("links", ["/api/v1/"]), "links")),
         after=str(raw.get("after", "")),
     )
 
