@@ -18,14 +18,8 @@ import time
 from dataclasses import dataclass
 
 from flask import Flask, Response, current_app, g, request
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-    multiprocess,
-)
+from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess
+from prometheus_client.exposition import choose_encoder
 
 from app.extensions import limiter
 
@@ -70,14 +64,15 @@ def init_metrics(app: Flask) -> None:
 
 @limiter.exempt
 def metrics() -> Response:
-    """Prometheus metrics in the text exposition format."""
+    """Prometheus metrics, in the format the scraper's Accept header asks for."""
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
         # Aggregate every worker's samples from the shared directory, fresh for each scrape.
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     else:
         registry = current_app.extensions["metrics"].registry
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+    encode, content_type = choose_encoder(request.headers.get("Accept", ""))
+    return Response(encode(registry), content_type=content_type)
 
 
 def _start_timer() -> None:
