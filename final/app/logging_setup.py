@@ -2,7 +2,7 @@
 
 A log shipper (Loki, CloudWatch, Datadog...) parses JSON without fragile regexes, and the
 request id ties every line of a request to the `X-Request-ID` the client saw. Bodies and headers
-are never logged, and a last-resort filter masks anything that looks like a token or a password.
+are never logged, and as a last resort anything that looks like a token or a password is masked.
 """
 
 from __future__ import annotations
@@ -26,29 +26,31 @@ ACCESS_LOGGER = "app.access"
 # Attributes every LogRecord has; anything else on a record came from `extra=` and is logged.
 _RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
-# Order matters: the key=value rule runs last so it does not mask an already-masked JWT twice.
-_SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # A JWT: three base64url parts, the first always starting with '{"' encoded as 'eyJ'.
-    (re.compile(r"\beyJ[\w-]+\.[\w-]+\.[\w-]*"), "[REDACTED]"),
-    (re.compile(r"(?i)\b(bearer|basic)\s+[\w.~+/=-]+"), r"\1 [REDACTED]"),
-    (
-        re.compile(
-            r"""(?ix)
-            (["']?\b(?:password|passwd|secret|token|access_token|refresh_token|api_key|authorization)
-            \b["']?\s*[:=]\s*)
-            ("[^"]*"|'[^']*'|[^\s,&;}]+)
-            """
-        ),
-        r"\1[REDACTED]",
-    ),
+# A JWT: three base64url parts, the first always starting with '{"' encoded as 'eyJ'.
+_JWT = re.compile(r"\beyJ[\w-]+\.[\w-]+\.[\w-]*")
+# Only Bearer: "Basic" also starts ordinary sentences, and this API has no basic auth.
+_CREDENTIALS = re.compile(r"(?i)\b(bearer)\s+[\w.~+/=-]+")
+# password=..., "password": "...", refresh_token: '...' (the value quoted or not).
+_SECRET_FIELD = re.compile(
+    r"""(?ix)
+    (["']?\b(?:password|passwd|secret|token|access_token|refresh_token|api_key)\b["']?\s*[:=]\s*)
+    ("[^"]*"|'[^']*'|[^\s,&;}]+)
+    """
 )
+MASK = "[REDACTED]"
+
+
+def _mask_field(match: re.Match[str]) -> str:
+    key, value = match.groups()
+    quote = value[0] if value[0] in "\"'" else ""
+    return f"{key}{quote}{MASK}{quote}"
 
 
 def redact(text: str) -> str:
-    """Mask token-like substrings (JWTs, bearer credentials, password=... pairs)."""
-    for pattern, replacement in _SECRET_PATTERNS:
-        text = pattern.sub(replacement, text)
-    return text
+    """Mask token-like substrings: JWTs, bearer credentials, password=... pairs."""
+    text = _JWT.sub(MASK, text)
+    text = _CREDENTIALS.sub(rf"\1 {MASK}", text)
+    return _SECRET_FIELD.sub(_mask_field, text)
 
 
 def _current_user_id() -> str | None:
