@@ -68,7 +68,7 @@ def metrics() -> Response:
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
         # Aggregate every worker's samples from the shared directory, fresh for each scrape.
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # untyped upstream
     else:
         registry = current_app.extensions["metrics"].registry
     encode, content_type = choose_encoder(request.headers.get("Accept", ""))
