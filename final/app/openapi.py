@@ -20,8 +20,8 @@ from flask import Flask
 from werkzeug.routing import Rule
 
 # Docstrings name their schemas as strings ("BookPageSchema"). apispec looks such names up in
-# marshmallow's class registry, which knows a schema class once its module has been imported.
-from app import schemas  # noqa: F401
+# marshmallow's class registry, which knows every schema once app.schemas has been imported.
+from app.schemas import AuthorInputSchema, BookInputSchema
 
 OPENAPI_VERSION = "3.1.0"
 
@@ -45,7 +45,7 @@ _CONVERTER_SCHEMAS: dict[str, dict[str, Any]] = {
 
 # Flask-Limiter's default limit covers every route except these, which the orchestrator polls.
 _RATE_LIMIT_EXEMPT_ENDPOINTS = frozenset({"health.healthz", "health.readyz"})
-_BEARER_AUTH = {"bearerAuth": []}
+_BEARER_AUTH: dict[str, list[str]] = {"bearerAuth": []}
 
 # HEAD and OPTIONS are answered by Flask itself for every route; they are not operations of ours.
 _IMPLICIT_METHODS = frozenset({"HEAD", "OPTIONS"})
@@ -250,6 +250,10 @@ def _add_components(spec: APISpec) -> None:
             "description": "An access token from POST /api/v1/auth/login.",
         },
     )
+    # A PATCH loads the input schema with partial=True, so every field is optional; a string in
+    # a docstring cannot say "partial", so these bodies get components of their own.
+    spec.components.schema("AuthorPatch", schema=AuthorInputSchema(partial=True))
+    spec.components.schema("BookPatch", schema=BookInputSchema(partial=True))
     spec.components.schema("Error", ERROR_SCHEMA)
     spec.components.schema("ValidationError", VALIDATION_ERROR_SCHEMA)
     for name, header in _HEADERS.items():
@@ -260,7 +264,10 @@ def _add_components(spec: APISpec) -> None:
         "NotModified",
         {
             "description": "The representation has not changed since the ETag you sent.",
-            "headers": {"ETag": {"$ref": "#/components/headers/ETag"}},
+            "headers": {
+                "ETag": {"$ref": "#/components/headers/ETag"},
+                "X-Request-ID": {"$ref": "#/components/headers/X-Request-ID"},
+            },
         },
     )
     for name, error in _ERROR_RESPONSES.items():
@@ -357,7 +364,7 @@ def _machinery_errors(operation: dict[str, Any], endpoint: str) -> dict[str, str
     Writing these once here keeps every docstring down to its own answers, and keeps them true:
     the contract tests fail if the app stops answering as this function says.
     """
-    errors = {}
+    errors: dict[str, str] = {}
     if "requestBody" in operation:
         # request.get_json() refuses a body that is not JSON (415) or not well formed (400),
         # Flask refuses one over MAX_CONTENT_LENGTH (413), and the load schema refuses bad fields.

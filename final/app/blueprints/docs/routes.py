@@ -33,7 +33,7 @@ SWAGGER_UI_CSP = (
 
 docs_bp = Blueprint("docs", __name__)
 
-swagger_ui_bp = get_swaggerui_blueprint(
+swagger_ui_bp: Blueprint = get_swaggerui_blueprint(
     DOCS_URL,
     OPENAPI_URL,
     # validatorUrl None: do not send the document to swagger.io's online validator.
