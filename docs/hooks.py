@@ -1,0 +1,409 @@
+"""Build-time generation for the handbook: everything a page shows about the repository comes from it.
+
+MkDocs loads this module through ``hooks:`` in mkdocs.yml. Before each build it writes, into the
+git-ignored ``docs/generated/`` folder, the pieces the pages include with ``--8<--``:
+
+- ``steps-map.md`` and ``timings.md``: the map of steps and the instructor timings, from the manifest;
+- ``steps/<NN>/tasks.md`` and ``steps/<NN>/changes.md``: each step's tasks with hints, and what it
+  changes from the step before (``workshop.diffing.diff_folders``, the same diff ``workshop diff``
+  prints);
+- ``benchmarks.md``: the final app's benchmark table when ``final/benchmarks/latest.md`` exists.
+
+It also exports the final app's OpenAPI document and Swagger UI's files into the site, fills the
+"The steps" section of the navigation from the manifest, and turns links to repository files
+(``../steps/01-factory/app/config.py``) into pages showing those files, failing the build when a
+linked file does not exist. Adding a step therefore takes one manifest entry and one chapter page.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import flask_swagger_ui
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+
+from workshop.diffing import diff_folders
+from workshop.manifest import Manifest, ManifestError, Step, load_manifest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+GENERATED = DOCS / "generated"
+BENCHMARKS = Path("final") / "benchmarks" / "latest.md"
+
+# The navigation section this module fills with one chapter per step, in manifest order.
+STEPS_SECTION = "The steps"
+# Where the site serves the exported OpenAPI document and Swagger UI's files.
+OPENAPI_URI = "assets/api/openapi.json"
+SWAGGER_UI_URI = "assets/swagger-ui"
+SWAGGER_UI_FILES = ("swagger-ui-bundle.js", "swagger-ui.css", "LICENSE")
+# Linked repository files are shown on pages under this folder of the site.
+SOURCE_URI = "source"
+OPENAPI_TIMEOUT_SECONDS = 120
+
+# Markdown links written in a page: [text](target "optional title").
+LINK = re.compile(r"(?P<open>\]\()(?P<target>[^)\s]+)(?P<rest>(?:\s+\"[^\"]*\")?\))")
+LANGUAGES = {
+    ".py": "python",
+    ".toml": "toml",
+    ".yml": "yaml",
+    ".yaml": "yaml",
+    ".md": "markdown",
+    ".json": "json",
+    ".txt": "text",
+    ".cfg": "ini",
+    ".ini": "ini",
+    ".sh": "bash",
+}
+LANGUAGES_BY_NAME = {"Dockerfile": "dockerfile", "Makefile": "makefile", ".env.example": "bash"}
+
+# The script that exports the OpenAPI document. It runs in a child process so that the final app's
+# ``app`` package, logging set-up and extensions never leak into MkDocs (or into ``mkdocs serve``'s
+# next rebuild, which would otherwise see the first import's stale modules).
+EXPORT_SCRIPT = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from app import create_app
+app = create_app("testing")
+response = app.test_client().get("/openapi.json")
+if response.status_code != 200:
+    raise SystemExit(f"GET /openapi.json answered {response.status_code}, not 200")
+with open(sys.argv[2], "w", encoding="utf-8") as out:
+    json.dump(response.get_json(), out, indent=2)
+"""
+# Variables that could point the exporting app at a real database or Redis: the export needs neither.
+SERVICE_VARIABLES = ("DATABASE_URL", "TEST_DATABASE_URL", "REDIS_URL", "TEST_REDIS_URL", "APP_CONFIG")
+
+
+class _State:
+    """What ``on_pre_build`` produced for the hooks that run after it, within one build."""
+
+    openapi: str = ""
+
+
+STATE = _State()
+
+
+# --- Generated Markdown -------------------------------------------------------------------------
+
+
+def fence_for(text: str, char: str = "`") -> str:
+    """A code fence longer than any run of ``char`` inside ``text``, so the text cannot close it."""
+    longest = max((len(run) for run in re.findall(f"{re.escape(char)}+", text)), default=0)
+    return char * max(3, longest + 1)
+
+
+def escape_text(text: str) -> str:
+    """Make manifest prose safe to place in Markdown: no raw HTML, no accidental emphasis."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace("*", r"\*")
+
+
+def changes_markdown(manifest: Manifest, step: Step) -> str:
+    """The "what changed" section of a step: its diff from the step before, or why there is none."""
+    previous = manifest.previous(step)
+    if previous is None:
+        return (
+            '!!! note "Nothing to compare with"\n\n'
+            f"    Step {step.id} is the first step: there is no step before it, so every file in\n"
+            f"    `{step.folder}` is new. From the next step on, this section shows the diff.\n"
+        )
+    for candidate in (previous, step):
+        if not manifest.path(candidate).is_dir():
+            raise PluginError(
+                f"Cannot diff step {step.id}: the folder {candidate.folder} does not exist."
+            )
+    diff = diff_folders(
+        manifest.path(previous), manifest.path(step), previous.folder, step.folder
+    )
+    if not diff:
+        return f"Step {step.id} changes no file of step {previous.id}.\n"
+    fence = fence_for(diff)
+    return (
+        f"The diff from step {previous.id} (`{previous.folder}`) to step {step.id} "
+        f"(`{step.folder}`), task markers hidden: the same text `workshop diff {step.id}` "
+        f"prints.\n\n{fence}diff\n{diff}{fence}\n"
+    )
+
+
+def tasks_markdown(step: Step) -> str:
+    """A step's tasks in order, each with its text and its hint folded away until wanted."""
+    if not step.tasks:
+        return f"Step {step.id} has no exercises.\n"
+    parts = []
+    for task in step.tasks:
+        parts.append(
+            f"**{task.id} {escape_text(task.title)}**\n\n"
+            f"{escape_text(task.text)}\n\n"
+            f'??? tip "Hint for {task.id}"\n\n'
+            f"    {escape_text(task.hint)}\n\n"
+            f"    The same hint in the terminal: `workshop hint {step.id} {task.id}`.\n"
+        )
+    return "\n".join(parts)
+
+
+def _minutes(total: int) -> str:
+    hours, minutes = divmod(total, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+
+
+def timings_markdown(manifest: Manifest) -> str:
+    """The instructor timings: teach and exercise minutes per step, and the totals.
+
+    Links are relative to the docs folder's root: include this only in a page that lives there.
+    """
+    rows = [
+        "| step | chapter | teach (min) | exercises (min) | step total |",
+        "|---|---|--:|--:|--:|",
+    ]
+    for step in manifest.steps:
+        total = step.teach_minutes + step.exercise_minutes
+        rows.append(
+            f"| {step.id} | [{escape_text(step.title)}]({step.chapter}) | {step.teach_minutes} "
+            f"| {step.exercise_minutes} | {_minutes(total)} |"
+        )
+    teach = sum(step.teach_minutes for step in manifest.steps)
+    exercise = sum(step.exercise_minutes for step in manifest.steps)
+    rows.append(
+        f"| **all** | **{len(manifest.steps)} steps** | **{teach}** | **{exercise}** "
+        f"| **{_minutes(teach + exercise)}** |"
+    )
+    return "\n".join(rows) + "\n"
+
+
+def steps_map_markdown(manifest: Manifest) -> str:
+    """The map of the workshop: one row per step with its tasks, then the final app.
+
+    Links are relative to the docs folder's root: include this only in a page that lives there.
+    """
+    rows = ["| step | chapter | what you write | time |", "|---|---|---|--:|"]
+    for step in manifest.steps:
+        tasks = "; ".join(escape_text(task.title) for task in step.tasks) or "no exercises"
+        minutes = f"{step.teach_minutes} + {step.exercise_minutes} min"
+        rows.append(
+            f"| {step.id} | [{escape_text(step.title)}]({step.chapter}) | {tasks} | {minutes} |"
+        )
+    final = manifest.final
+    rows.append(
+        f"| final | [{escape_text(final.title)}]({final.chapter}) "
+        f"| nothing: read it, run it, compare | |"
+    )
+    return "\n".join(rows) + "\n"
+
+
+def benchmarks_markdown(root: Path) -> str:
+    """The benchmark section's body: an include of the latest results, or a note that none exist."""
+    if (root / BENCHMARKS).is_file():
+        return f'--8<-- "{BENCHMARKS.as_posix()}"\n'
+    return (
+        '!!! info "No benchmark recorded yet"\n\n'
+        f"    This section shows `{BENCHMARKS.as_posix()}` once a benchmark run has written it.\n"
+    )
+
+
+def write_if_changed(path: Path, text: str) -> None:
+    """Write ``text`` unless the file already holds it, so ``mkdocs serve`` does not loop."""
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def generate(root: Path, out: Path) -> Manifest:
+    """Write every generated include for the workshop at ``root`` into ``out``."""
+    try:
+        manifest = load_manifest(root)
+    except ManifestError as error:
+        raise PluginError(f"Cannot read the workshop's manifest: {error}") from error
+    write_if_changed(out / "steps-map.md", steps_map_markdown(manifest))
+    write_if_changed(out / "timings.md", timings_markdown(manifest))
+    write_if_changed(out / "benchmarks.md", benchmarks_markdown(root))
+    for step in manifest.steps:
+        write_if_changed(out / "steps" / step.id / "tasks.md", tasks_markdown(step))
+        write_if_changed(out / "steps" / step.id / "changes.md", changes_markdown(manifest, step))
+    return manifest
+
+
+# --- The final app's OpenAPI document -----------------------------------------------------------
+
+
+def export_openapi(final: Path) -> str:
+    """The OpenAPI document ``final``'s app serves at /openapi.json, as indented JSON.
+
+    Raises PluginError, with the import's own error, when the app cannot be built: the site must
+    not go out with a stale or empty API reference.
+    """
+    env = {key: value for key, value in os.environ.items() if key not in SERVICE_VARIABLES}
+    with tempfile.TemporaryDirectory() as scratch:
+        target = Path(scratch) / "openapi.json"
+        try:
+            result = subprocess.run(  # noqa: S603 - our own interpreter and script
+                [sys.executable, "-c", EXPORT_SCRIPT, str(final), str(target)],
+                cwd=final,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=OPENAPI_TIMEOUT_SECONDS,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise PluginError(f"Cannot export the OpenAPI document of {final}: {error}") from error
+        if result.returncode != 0 or not target.is_file():
+            tail = "\n".join(result.stderr.strip().splitlines()[-15:])
+            raise PluginError(
+                f"Cannot export the OpenAPI document: building the app in {final.name}/ with "
+                f'create_app("testing") and GET /openapi.json failed. The API reference is not '
+                f"written rather than left stale. The error:\n{tail}"
+            )
+        document = json.loads(target.read_text(encoding="utf-8"))
+    if not isinstance(document, dict) or "openapi" not in document or "paths" not in document:
+        raise PluginError("The final app's /openapi.json is not an OpenAPI document.")
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+# --- Links to repository files ------------------------------------------------------------------
+
+
+def repository_target(page_src: Path, target: str, root: Path, docs: Path) -> Path | None:
+    """The repository path a page's link points at, or None when it is no repository link.
+
+    A repository link is relative, leaves the docs folder, and stays inside the repository.
+    """
+    if "://" in target or target.startswith(("#", "/", "mailto:")):
+        return None
+    path = target.split("#", 1)[0]
+    if not path:
+        return None
+    resolved = Path(os.path.normpath(page_src.parent / path))
+    if resolved.is_relative_to(docs) or not resolved.is_relative_to(root):
+        return None
+    return resolved.relative_to(root)
+
+
+def source_page(root: Path, relative: Path) -> str:
+    """A page showing one repository file, included whole from the repository at build time."""
+    fence = fence_for((root / relative).read_text(encoding="utf-8", errors="replace"))
+    language = LANGUAGES_BY_NAME.get(relative.name) or LANGUAGES.get(relative.suffix, "text")
+    name = relative.as_posix()
+    return (
+        "---\nsearch:\n  exclude: true\n---\n\n"
+        f"# `{name}`\n\n"
+        f"This is `{name}` from the repository, as it was when this site was built.\n\n"
+        f'{fence}{language} title="{name}" linenums="1"\n--8<-- "{name}"\n{fence}\n'
+    )
+
+
+def source_uri(relative: Path) -> str:
+    """The docs-relative path of the page generated for a repository file."""
+    return f"{SOURCE_URI}/{relative.as_posix()}.md"
+
+
+def _page_links(file: File, root: Path, docs: Path) -> list[Path]:
+    page_src = Path(file.abs_src_path or docs / file.src_uri)
+    targets = []
+    for match in LINK.finditer(file.content_string):
+        relative = repository_target(page_src, match["target"], root, docs)
+        if relative is not None:
+            targets.append(relative)
+    return targets
+
+
+# --- MkDocs hooks -------------------------------------------------------------------------------
+
+
+def _steps_nav(manifest: Manifest) -> list[dict[str, str]]:
+    return [{f"{step.id} {step.title}": step.chapter} for step in manifest.steps]
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    """Anchor the snippet paths at the repository and fill the steps' navigation."""
+    snippets = config.mdx_configs.setdefault("pymdownx.snippets", {})
+    bases = snippets.get("base_path", ["."])
+    bases = [bases] if isinstance(bases, str) else bases
+    snippets["base_path"] = [str((ROOT / base).resolve()) for base in bases]
+
+    manifest = load_manifest(ROOT)
+    for step in manifest.steps:
+        if not (DOCS / step.chapter).is_file():
+            raise PluginError(
+                f"Step {step.id} names the chapter docs/{step.chapter} in steps/steps.toml, "
+                "but that page does not exist: write it (copy an existing chapter's outline)."
+            )
+    for entry in config.nav or []:
+        if isinstance(entry, dict) and STEPS_SECTION in entry:
+            entry[STEPS_SECTION] = _steps_nav(manifest)
+            break
+    else:
+        raise PluginError(f'mkdocs.yml\'s nav needs a section called "{STEPS_SECTION}".')
+    return config
+
+
+def on_pre_build(config: MkDocsConfig) -> None:  # noqa: ARG001 - MkDocs passes it by name
+    """Generate the includes and export the OpenAPI document before MkDocs reads any page."""
+    generate(ROOT, GENERATED)
+    STATE.openapi = export_openapi(ROOT / "final")
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    """Add the OpenAPI document, Swagger UI's files and a page per linked repository file."""
+    files.append(File.generated(config, OPENAPI_URI, content=STATE.openapi))
+    dist = Path(flask_swagger_ui.__file__).resolve().parent / "dist"
+    for name in SWAGGER_UI_FILES:
+        source = dist / name
+        if not source.is_file():
+            raise PluginError(f"flask-swagger-ui ships no {name} in {dist}: reinstall it.")
+        uri = f"{SWAGGER_UI_URI}/{name}"
+        files.append(File.generated(config, uri, abs_src_path=str(source)))
+
+    missing: list[str] = []
+    linked: set[Path] = set()
+    for file in files.documentation_pages():
+        for relative in _page_links(file, ROOT, DOCS):
+            if (ROOT / relative).is_file():
+                linked.add(relative)
+            else:
+                missing.append(f"docs/{file.src_uri} links to {relative.as_posix()}")
+    if missing:
+        raise PluginError(
+            "Links to repository files that do not exist:\n  " + "\n  ".join(sorted(missing))
+        )
+    for relative in sorted(linked):
+        # Set explicitly: MkDocs would otherwise drop the pages of dotfiles (.env.example).
+        page = File.generated(
+            config,
+            source_uri(relative),
+            content=source_page(ROOT, relative),
+            inclusion=InclusionLevel.NOT_IN_NAV,
+        )
+        files.append(page)
+    return files
+
+
+def on_page_markdown(
+    markdown: str,
+    page: Page,
+    config: MkDocsConfig,  # noqa: ARG001 - MkDocs passes it by name
+    files: Files,  # noqa: ARG001
+) -> str:
+    """Point each link to a repository file at the page that shows that file."""
+    page_src = Path(page.file.abs_src_path or DOCS / page.file.src_uri)
+
+    def rewrite(match: re.Match[str]) -> str:
+        relative = repository_target(page_src, match["target"], ROOT, DOCS)
+        if relative is None:
+            return match[0]
+        anchor = match["target"].partition("#")[2]
+        here = posixpath.dirname(page.file.src_uri)
+        link = posixpath.relpath(source_uri(relative), here or ".")
+        return f"{match['open']}{link}{'#' + anchor if anchor else ''}{match['rest']}"
+
+    return LINK.sub(rewrite, markdown)
+
