@@ -106,10 +106,16 @@ def test_signing_in_logs_neither_the_password_nor_the_tokens(
     _, tokens = sign_up_and_in(client, "ada@example.org")
     wrong = {"email": "ada@example.org", "password": PASSWORD + "-wrong"}
     assert client.post("/api/v1/auth/login", json=wrong).status_code == 401
-    me = client.get("/api/v1/users/me", headers=bearer(tokens["access_token"]))
+    me = client.get("/api/v1/auth/me", headers=bearer(tokens["access_token"]))
     assert me.status_code == 200
     refresh = client.post("/api/v1/auth/refresh", headers=bearer(tokens["refresh_token"]))
     assert refresh.status_code == 200
+    logout = client.post(
+        "/api/v1/auth/logout",
+        headers=bearer(tokens["access_token"]),
+        json={"refresh_token": tokens["refresh_token"]},
+    )
+    assert logout.status_code == 204
 
     output = capsys.readouterr().err
     assert '"logger": "app.access"' in output
@@ -123,7 +129,7 @@ def test_authenticated_request_logs_the_user_id(
 ) -> None:
     user, tokens = sign_up_and_in(client, "grace@example.org")
     capsys.readouterr()
-    client.get("/api/v1/users/me", headers=bearer(tokens["access_token"]))
+    client.get("/api/v1/auth/me", headers=bearer(tokens["access_token"]))
     [record] = access_records(capsys)
     assert record["user_id"] == str(user["id"])
 
@@ -132,7 +138,7 @@ def test_invalid_token_is_neither_logged_nor_attributed(
     client: FlaskClient, capsys: pytest.CaptureFixture[str]
 ) -> None:
     capsys.readouterr()
-    response = client.get("/api/v1/users/me", headers=bearer(FAKE_JWT))
+    response = client.get("/api/v1/auth/me", headers=bearer(FAKE_JWT))
     output = capsys.readouterr().err
     assert response.status_code == 401
     assert FAKE_JWT not in output
