@@ -114,6 +114,7 @@ class BaseConfig:
         # How many proxies in front of the app set X-Forwarded-For; 0 trusts no such header.
         self.PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
         self.METRICS_ENABLED = _flag("METRICS_ENABLED", False)
+        self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
 
 class DevelopmentConfig(BaseConfig):
@@ -152,12 +153,10 @@ class ProductionConfig(BaseConfig):
 
     def __init__(self) -> None:
         super().__init__()
-        for name, development_default in (
-            ("SECRET_KEY", DEVELOPMENT_SECRET_KEY),
-            ("JWT_SECRET_KEY", DEVELOPMENT_JWT_SECRET_KEY),
-        ):
+        development_defaults = {DEVELOPMENT_SECRET_KEY, DEVELOPMENT_JWT_SECRET_KEY}
+        for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
             secret = os.environ.get(name, "")
-            if len(secret) < MIN_SECRET_LENGTH or secret == development_default:
+            if len(secret) < MIN_SECRET_LENGTH or secret in development_defaults:
                 raise ConfigError(
                     f"{name} must be set to a random value of at least {MIN_SECRET_LENGTH}"
                     " characters in production"

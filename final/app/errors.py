@@ -120,6 +120,9 @@ def error_response(
     }
     response = jsonify(body)
     response.status_code = status
+    if status == 401:
+        # RFC 9110: a 401 names the authentication scheme the client should use.
+        response.headers["WWW-Authenticate"] = "Bearer"
     return response
 
 
