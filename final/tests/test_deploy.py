@@ -21,6 +21,7 @@ import tomllib
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ FINAL = Path(__file__).resolve().parents[1]
 WORKSHOP = FINAL.parent if (FINAL.parent / "steps" / "steps.toml").is_file() else None
 BIN = Path(sys.executable).parent
 SERVER_START_SECONDS = 15
+STALE_SAMPLES = "counter_1.db"
 ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]+")
 
 
@@ -243,18 +245,44 @@ def get(url: str) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """The Dockerfile's CMD, started from final/ on a free port; stopped after the test."""
+@dataclass(frozen=True)
+class Server:
+    """A running server: where to reach it, where it logs, where its metrics samples go."""
+
+    url: str
+    log: Path
+    samples: Path
+
+    def healthz_count(self) -> float:
+        """How many GET /healthz answered 200, summed over every worker, per /metrics."""
+        status, body = get(f"{self.url}/metrics")
+        assert status == 200
+        counted = re.findall(
+            r'^http_requests_total\{method="GET",route="/healthz",status="200"\} (\S+)$',
+            body.decode(),
+            re.MULTILINE,
+        )
+        assert len(counted) == 1, "one series, whichever worker answered"
+        return float(counted[0])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The Dockerfile's CMD, started once from final/ on a free port, and stopped at the end."""
     command = json.loads(dockerfile_instruction("CMD"))
     assert command[0] == "gunicorn"
+    workdir = tmp_path_factory.mktemp("server")
     port = free_port()
+    # A sample file a previous run left behind, unreadable: the server must clear it at start.
+    samples = workdir / "prometheus"
+    samples.mkdir()
+    (samples / STALE_SAMPLES).write_bytes(b"left over from a crashed run")
     env = {
         **os.environ,
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "2",
         "METRICS_ENABLED": "1",
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus"),
+        "PROMETHEUS_MULTIPROC_DIR": str(samples),
         "FLASK_SKIP_DOTENV": "1",
     }
     if database_url := os.environ.get("TEST_DATABASE_URL"):
@@ -266,57 +294,60 @@ def server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
             "JWT_SECRET_KEY": secrets.token_urlsafe(48),
         }
     else:
-        env |= {"APP_CONFIG": "development", "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}"}
-    process = subprocess.Popen(  # noqa: S603  (the Dockerfile's own command)
-        [sys.executable, "-m", *command],
-        cwd=FINAL,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base_url = f"http://127.0.0.1:{port}"
+        env |= {"APP_CONFIG": "development", "DATABASE_URL": f"sqlite:///{workdir / 'app.db'}"}
+    log = workdir / "server.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(  # noqa: S603  (the Dockerfile's own command)
+            [sys.executable, "-m", *command],
+            cwd=FINAL,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    running = Server(url=f"http://127.0.0.1:{port}", log=log, samples=samples)
     try:
         deadline = time.monotonic() + SERVER_START_SECONDS
         while time.monotonic() < deadline and process.poll() is None:
             try:
-                get(f"{base_url}/healthz")
+                get(f"{running.url}/healthz")
                 break
             except OSError:  # not listening yet
                 time.sleep(0.05)
         if process.poll() is not None:
-            pytest.fail(f"gunicorn exited early:\n{process.communicate()[1]}")
-        yield base_url, process
+            pytest.fail(f"gunicorn exited early:\n{log.read_text()}")
+        yield running
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.communicate(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.communicate()
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
-def test_image_command_serves_health_and_readiness(
-    server: tuple[str, subprocess.Popen[str]],
-) -> None:
-    base_url, _ = server
+def test_image_command_serves_health_and_readiness(server: Server) -> None:
     for path in ("/healthz", "/readyz"):
-        status, body = get(base_url + path)
+        status, body = get(server.url + path)
         assert status == 200, body
         assert json.loads(body)["status"] == "ok"
 
 
-def test_image_command_logs_only_json_lines(server: tuple[str, subprocess.Popen[str]]) -> None:
-    base_url, process = server
-    status, _ = get(f"{base_url}/healthz")
-    assert status == 200
-    process.terminate()
-    _, stderr = process.communicate(timeout=10)
-    records = [json.loads(line) for line in stderr.splitlines() if line.strip()]
+def test_image_command_adds_up_every_workers_metrics(server: Server) -> None:
+    assert not (server.samples / STALE_SAMPLES).exists()
+    before = server.healthz_count()
+    for _ in range(12):
+        assert get(f"{server.url}/healthz")[0] == 200
+    assert server.healthz_count() == before + 12
+
+
+def test_image_command_logs_only_json_lines(server: Server) -> None:
+    get(f"{server.url}/healthz")
+    records = [json.loads(line) for line in server.log.read_text().splitlines() if line.strip()]
     assert any(record["logger"] == "gunicorn.error" for record in records)
     access = [record for record in records if record["logger"] == "app.access"]
-    assert [record["path"] for record in access][-1] == "/healthz"
+    assert access
+    assert access[-1]["path"] == "/healthz"
+    assert access[-1]["status"] == 200
 
 
 # --- pinned requirements (in the workshop, they mirror the root constraints) ------------------
