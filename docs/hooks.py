@@ -1,9 +1,9 @@
-"""Build-time generation for the handbook: everything a page shows about the repository comes from it.
+"""Build-time generation for the handbook: what a page shows about the repository comes from it.
 
 MkDocs loads this module through ``hooks:`` in mkdocs.yml. Before each build it writes, into the
 git-ignored ``docs/generated/`` folder, the pieces the pages include with ``--8<--``:
 
-- ``steps-map.md`` and ``timings.md``: the map of steps and the instructor timings, from the manifest;
+- ``steps-map.md`` and ``timings.md``: the map of steps and the instructor timings (manifest);
 - ``steps/<NN>/tasks.md`` and ``steps/<NN>/changes.md``: each step's tasks with hints, and what it
   changes from the step before (``workshop.diffing.diff_folders``, the same diff ``workshop diff``
   prints);
@@ -17,6 +17,7 @@ linked file does not exist. Adding a step therefore takes one manifest entry and
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import posixpath
@@ -26,7 +27,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import flask_swagger_ui
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files, InclusionLevel
@@ -80,8 +80,14 @@ if response.status_code != 200:
 with open(sys.argv[2], "w", encoding="utf-8") as out:
     json.dump(response.get_json(), out, indent=2)
 """
-# Variables that could point the exporting app at a real database or Redis: the export needs neither.
-SERVICE_VARIABLES = ("DATABASE_URL", "TEST_DATABASE_URL", "REDIS_URL", "TEST_REDIS_URL", "APP_CONFIG")
+# Variables that could point the exporting app at a real database or Redis: it needs neither.
+SERVICE_VARIABLES = (
+    "DATABASE_URL",
+    "TEST_DATABASE_URL",
+    "REDIS_URL",
+    "TEST_REDIS_URL",
+    "APP_CONFIG",
+)
 
 
 class _State:
@@ -121,9 +127,7 @@ def changes_markdown(manifest: Manifest, step: Step) -> str:
             raise PluginError(
                 f"Cannot diff step {step.id}: the folder {candidate.folder} does not exist."
             )
-    diff = diff_folders(
-        manifest.path(previous), manifest.path(step), previous.folder, step.folder
-    )
+    diff = diff_folders(manifest.path(previous), manifest.path(step), previous.folder, step.folder)
     if not diff:
         return f"Step {step.id} changes no file of step {previous.id}.\n"
     fence = fence_for(diff)
@@ -316,6 +320,14 @@ def _page_links(file: File, root: Path, docs: Path) -> list[Path]:
     return targets
 
 
+def swagger_ui_dist() -> Path:
+    """The folder of Swagger UI's built files inside the installed flask-swagger-ui package."""
+    spec = importlib.util.find_spec("flask_swagger_ui")
+    if spec is None or not spec.submodule_search_locations:
+        raise PluginError("flask-swagger-ui is not installed: run 'make setup'.")
+    return Path(next(iter(spec.submodule_search_locations))) / "dist"
+
+
 # --- MkDocs hooks -------------------------------------------------------------------------------
 
 
@@ -355,7 +367,7 @@ def on_pre_build(config: MkDocsConfig) -> None:  # noqa: ARG001 - MkDocs passes 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Add the OpenAPI document, Swagger UI's files and a page per linked repository file."""
     files.append(File.generated(config, OPENAPI_URI, content=STATE.openapi))
-    dist = Path(flask_swagger_ui.__file__).resolve().parent / "dist"
+    dist = swagger_ui_dist()
     for name in SWAGGER_UI_FILES:
         source = dist / name
         if not source.is_file():
@@ -406,4 +418,3 @@ def on_page_markdown(
         return f"{match['open']}{link}{'#' + anchor if anchor else ''}{match['rest']}"
 
     return LINK.sub(rewrite, markdown)
-

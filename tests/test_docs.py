@@ -1,0 +1,481 @@
+"""The handbook site: it builds strictly, every page and link is there, and it renders in a browser.
+
+The site is built once per session, from another working directory than the repository's, the way
+`make docs` and CI build it. The hook module's pieces are then tested on their own, on inputs the
+real repository does not have yet (a second step, a broken final app, a benchmark file).
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import http.server
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from types import ModuleType
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from workshop.manifest import Manifest, Step, load_manifest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+ARTIFACTS = ROOT / "test-artifacts"
+MINI = Path(__file__).parent / "fixtures" / "mini"
+
+# The pages every build must contain besides one chapter per step, as docs-relative sources.
+PAGES = [
+    "index.md",
+    "getting-started.md",
+    "final/index.md",
+    "final/contract.md",
+    "checklists.md",
+    "instructors.md",
+    "api.md",
+]
+PYTHON_LANGUAGES = {"python", "py", "python3", "py3", "pycon"}
+MAX_PYTHON_LINES = 3
+FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*\{?\s*\.?(?P<lang>[\w+-]*)")
+
+
+def load_hooks() -> ModuleType:
+    """Import docs/hooks.py the way MkDocs does: by path, since docs/ is not a package."""
+    spec = importlib.util.spec_from_file_location("docs_hooks", DOCS / "hooks.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+hooks = load_hooks()
+
+
+def built_page(site: Path, source: str) -> Path:
+    """The HTML file MkDocs writes for a docs-relative Markdown source (directory URLs)."""
+    stem = source.removesuffix(".md")
+    if stem == "index" or stem.endswith("/index"):
+        return site / stem.removesuffix("index") / "index.html"
+    return site / stem / "index.html"
+
+
+# --- The build ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def manifest() -> Manifest:
+    """The real workshop's manifest."""
+    return load_manifest(ROOT)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The handbook, built once with --strict into a temporary folder, from outside the repo."""
+    elsewhere = tmp_path_factory.mktemp("cwd")
+    target = tmp_path_factory.mktemp("site")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet"),
+            *("--config-file", str(ROOT / "mkdocs.yml"), "--site-dir", str(target)),
+        ],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.fail(f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}"[-4000:])
+    return target
+
+
+def test_every_step_in_the_manifest_has_a_built_chapter(site: Path, manifest: Manifest) -> None:
+    for step in [*manifest.steps, manifest.final]:
+        assert built_page(site, step.chapter).is_file(), f"no page for step {step.id}"
+
+
+@pytest.mark.parametrize("source", PAGES)
+def test_the_handbook_page_is_built(site: Path, source: str) -> None:
+    page = built_page(site, source)
+    assert page.is_file()
+    assert "md-content" in page.read_text(encoding="utf-8")
+
+
+def test_the_steps_navigation_lists_every_step_in_manifest_order(
+    site: Path, manifest: Manifest
+) -> None:
+    home = (site / "index.html").read_text(encoding="utf-8")
+    positions = [home.find(f"{step.id} {step.title}") for step in manifest.steps]
+    assert -1 not in positions
+    assert positions == sorted(positions)
+
+
+# --- Links --------------------------------------------------------------------------------------
+
+
+class LinkParser(HTMLParser):
+    """Collects the href and src values and the ids (anchors) of one HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:  # noqa: ARG002
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name in ("href", "src"):
+                self.links.append(value)
+            elif name in ("id", "name"):
+                self.ids.add(value)
+
+
+@functools.cache
+def parse_html(path: Path) -> LinkParser:
+    """The links and ids of a built page, parsed once."""
+    parser = LinkParser()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def broken_links(site: Path) -> list[str]:
+    """Every relative href or src of the built site whose file (or anchor) does not exist."""
+    problems = []
+    for page in sorted(site.rglob("*.html")):
+        for link in parse_html(page).links:
+            parts = urlsplit(link)
+            if parts.scheme or parts.netloc or link.startswith("//"):
+                continue
+            target = page
+            if parts.path:
+                # Root-relative paths (404.html uses them) start from the site's root.
+                base = site if parts.path.startswith("/") else page.parent
+                target = (base / unquote(parts.path).lstrip("/")).resolve()
+                if target.is_dir():
+                    target = target / "index.html"
+                if not target.is_relative_to(site.resolve()) or not target.is_file():
+                    problems.append(f"{page.relative_to(site)}: {link} (no such file)")
+                    continue
+            anchor = unquote(parts.fragment)
+            if anchor and target.suffix == ".html" and anchor not in parse_html(target).ids:
+                problems.append(f"{page.relative_to(site)}: {link} (no such anchor)")
+    return problems
+
+
+def test_no_internal_link_or_anchor_is_broken(site: Path) -> None:
+    assert broken_links(site) == []
+
+
+def test_the_link_checker_reports_a_missing_page_and_a_missing_anchor(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "index.html").write_text('<h1 id="top">A</h1>', encoding="utf-8")
+    (tmp_path / "index.html").write_text(
+        '<a href="a/#top">ok</a> <a href="a/#gone">x</a> <img src="missing.png">'
+        ' <a href="https://example.com/">out</a> <a href="#">self</a>',
+        encoding="utf-8",
+    )
+    assert broken_links(tmp_path) == [
+        "index.html: a/#gone (no such anchor)",
+        "index.html: missing.png (no such file)",
+    ]
+
+
+def test_repository_links_point_at_generated_source_pages(site: Path) -> None:
+    checklists = built_page(site, "checklists.md").read_text(encoding="utf-8")
+    assert 'href="../source/steps/01-factory/app/config.py/"' in checklists
+    source = site / "source" / "steps" / "01-factory" / "app" / "config.py" / "index.html"
+    assert "ProductionConfig" in source.read_text(encoding="utf-8")
+
+
+def test_only_repository_links_are_rewritten() -> None:
+    page = DOCS / "checklists.md"
+    target = hooks.repository_target(page, "../final/app/config.py#L3", ROOT, DOCS)
+    assert target == Path("final/app/config.py")
+    for link in ("steps/01-factory.md", "https://example.com/x", "#anchor", "../../../etc"):
+        assert hooks.repository_target(page, link, ROOT, DOCS) is None
+
+
+# --- Code in the Markdown sources ---------------------------------------------------------------
+
+
+def long_python_blocks(markdown: str) -> list[int]:
+    """The line numbers of fenced Python blocks with more than three lines written by hand.
+
+    Lines that include a file with pymdownx.snippets (``--8<-- "path"``, or the block form of
+    ``--8<--`` lines around paths) are not written by hand and do not count.
+    """
+    flagged = []
+    lines = markdown.splitlines()
+    index = 0
+    while index < len(lines):
+        opening = FENCE.match(lines[index])
+        if not opening:
+            index += 1
+            continue
+        fence = opening["fence"]
+        start, written, in_snippet = index, 0, False
+        index += 1
+        while index < len(lines) and not lines[index].strip().startswith(fence):
+            text = lines[index].strip()
+            if text == "--8<--":
+                in_snippet = not in_snippet
+            elif text and not in_snippet and not text.startswith("--8<--"):
+                written += 1
+            index += 1
+        index += 1
+        if opening["lang"].lower() in PYTHON_LANGUAGES and written > MAX_PYTHON_LINES:
+            flagged.append(start + 1)
+    return flagged
+
+
+def markdown_sources() -> list[Path]:
+    """Every hand-written Markdown page (the generated includes are not hand-written)."""
+    return [path for path in sorted(DOCS.rglob("*.md")) if "generated" not in path.parts]
+
+
+@pytest.mark.parametrize("page", markdown_sources(), ids=lambda path: path.name)
+def test_no_page_writes_a_long_python_block_by_hand(page: Path) -> None:
+    assert long_python_blocks(page.read_text(encoding="utf-8")) == []
+
+
+def test_the_checker_flags_a_long_python_block() -> None:
+    markdown = (
+        "Text.\n\n```python\nimport os\n\n\ndef f() -> str:\n    return os.sep\n\n"
+        'print(f())\n```\n\n    ```py title="x.py"\n    a = 1\n    b = 2\n    c = 3\n'
+        "    d = 4\n    ```\n"
+    )
+    assert long_python_blocks(markdown) == [3, 13]
+
+
+def test_the_checker_accepts_includes_short_blocks_and_other_languages() -> None:
+    markdown = (
+        '```python\n--8<-- "steps/01-factory/app/config.py"\n```\n\n'
+        "```python\n--8<--\nsteps/01-factory/app/config.py\nsteps/01-factory/wsgi.py\n--8<--\n```\n\n"
+        "```python\nfrom app import create_app\n\napp = create_app()\n```\n\n"
+        "```bash\nmake setup\nmake run\nmake test\nmake docs\n```\n"
+    )
+    assert long_python_blocks(markdown) == []
+
+
+# --- Generated content --------------------------------------------------------------------------
+
+
+def chapter_text(site: Path, step: Step) -> str:
+    """The built HTML of a step's chapter."""
+    return built_page(site, step.chapter).read_text(encoding="utf-8")
+
+
+def test_each_chapter_shows_what_changed_from_the_step_before(
+    site: Path, manifest: Manifest
+) -> None:
+    for step in manifest.steps:
+        markup = chapter_text(site, step)
+        previous = manifest.previous(step)
+        if previous is None:
+            assert f"Step {step.id} is the first step" in markup
+        else:
+            assert "language-diff" in markup
+            assert f"+++ {step.folder}/" in markup
+
+
+def test_each_chapter_lists_its_tasks_with_folded_hints(site: Path, manifest: Manifest) -> None:
+    for step in manifest.steps:
+        markup = chapter_text(site, step)
+        folded = re.findall(r'<details class="tip">(.*?)</details>', markup, flags=re.S)
+        assert len(folded) == len(step.tasks)
+        for task, hint in zip(step.tasks, folded, strict=True):
+            assert f"{task.id} {task.title}" in markup
+            assert f"workshop hint {step.id} {task.id}" in hint
+
+
+def test_the_step_01_chapter_includes_the_steps_real_files(site: Path, manifest: Manifest) -> None:
+    text = html.unescape(re.sub(r"<[^>]+>", "", chapter_text(site, manifest.step("01"))))
+    for line in (
+        "def create_app(config_name: str | None = None) -> Flask:",
+        "class ProductionConfig(BaseConfig):",
+        'HEADER = "X-Request-ID"',
+        "def register_error_handlers(app: Flask) -> None:",
+    ):
+        assert line in text
+
+
+def test_the_instructor_page_shows_the_manifest_timings(site: Path, manifest: Manifest) -> None:
+    markup = built_page(site, "instructors.md").read_text(encoding="utf-8")
+    rows = [
+        re.sub(r"<[^>]+>", "", row).split()
+        for row in re.findall(r"<tr>(.*?)</tr>", markup, flags=re.S)
+    ]
+    for step in manifest.steps:
+        expected = [step.id, *step.title.split(), str(step.teach_minutes)]
+        expected.append(str(step.exercise_minutes))
+        assert any(row[: len(expected)] == expected for row in rows), step.id
+    teach = sum(step.teach_minutes for step in manifest.steps)
+    exercise = sum(step.exercise_minutes for step in manifest.steps)
+    totals = next(row for row in rows if row and row[0] == "all")
+    assert totals[3:5] == [str(teach), str(exercise)]
+
+
+def test_the_api_reference_ships_the_openapi_document_and_swagger_ui(site: Path) -> None:
+    document = hooks.json.loads((site / hooks.OPENAPI_URI).read_text(encoding="utf-8"))
+    assert document["openapi"].startswith("3.1")
+    assert {"/healthz", "/api/v1/books"} <= set(document["paths"])
+    bundle = site / hooks.SWAGGER_UI_URI / "swagger-ui-bundle.js"
+    assert bundle.stat().st_size > 100_000
+    api = built_page(site, "api.md").read_text(encoding="utf-8")
+    assert 'id="swagger-ui"' in api
+    assert "cdn" not in api.lower()
+
+
+def test_a_later_step_gets_its_diff_as_a_diff_block() -> None:
+    mini = load_manifest(MINI)
+    changes = hooks.changes_markdown(mini, mini.step("02"))
+    assert "```diff\n" in changes
+    assert "+++ steps/02-beta/app/shout.py" in changes
+    assert "BEGIN TASK" not in changes
+
+
+def test_the_timings_add_up_over_several_steps() -> None:
+    table = hooks.timings_markdown(load_manifest(MINI))
+    assert "| 02 | [Beta](steps/02-beta.md) | 5 | 10 | 15 min |" in table
+    assert "| **all** | **2 steps** | **10** | **20** | **30 min** |" in table
+
+
+def test_a_fence_is_longer_than_any_fence_inside_the_text() -> None:
+    assert hooks.fence_for("no fences") == "```"
+    assert hooks.fence_for("a\n````python\nb\n````\n") == "`````"
+
+
+def test_benchmarks_are_included_only_when_the_file_exists(tmp_path: Path) -> None:
+    assert "--8<--" not in hooks.benchmarks_markdown(tmp_path)
+    results = tmp_path / "final" / "benchmarks" / "latest.md"
+    results.parent.mkdir(parents=True)
+    results.write_text("| route | requests/s |\n", encoding="utf-8")
+    assert hooks.benchmarks_markdown(tmp_path) == '--8<-- "final/benchmarks/latest.md"\n'
+
+
+def write_app(final: Path, body: str) -> None:
+    """A throwaway final/ whose app package holds ``body``."""
+    (final / "app").mkdir(parents=True)
+    (final / "app" / "__init__.py").write_text(body, encoding="utf-8")
+
+
+def test_the_openapi_export_asks_the_app_itself(tmp_path: Path) -> None:
+    write_app(
+        tmp_path,
+        "from flask import Flask\n"
+        "def create_app(name):\n"
+        "    app = Flask(__name__)\n"
+        "    app.get('/openapi.json')(lambda: {'openapi': '3.1.0', 'paths': {}, 'x': name})\n"
+        "    return app\n",
+    )
+    document = hooks.json.loads(hooks.export_openapi(tmp_path))
+    assert document == {"openapi": "3.1.0", "paths": {}, "x": "testing"}
+
+
+def test_the_build_fails_clearly_when_the_final_app_cannot_be_imported(tmp_path: Path) -> None:
+    write_app(tmp_path, "from app.commands import register_commands\n")
+    with pytest.raises(hooks.PluginError) as caught:
+        hooks.export_openapi(tmp_path)
+    message = str(caught.value)
+    assert "Cannot export the OpenAPI document" in message
+    assert "No module named 'app.commands'" in message
+
+
+# --- In a browser -------------------------------------------------------------------------------
+
+
+def chromium() -> str:
+    """The Chromium executable, or a skip (a failure when REQUIRE_BROWSER=1)."""
+    found = shutil.which("chromium")
+    if found:
+        return found
+    reason = "chromium is not on PATH: the site was not rendered in a browser"
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason} (REQUIRE_BROWSER=1)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def served(site: Path) -> Iterator[str]:
+    """The built site over HTTP on a free local port, as a browser would get it."""
+    handler = functools.partial(QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves files without writing a log line per request into the test output."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Say nothing."""
+
+
+def render(browser: str, url: str, screenshot: Path, tmp_path: Path) -> subprocess.Popen[str]:
+    """Start headless Chromium on ``url``: screenshot to a file, the rendered DOM to stdout."""
+    profile = tmp_path / screenshot.stem
+    return subprocess.Popen(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--window-size=1280,900",
+            "--virtual-time-budget=5000",
+            f"--screenshot={screenshot}",
+            "--dump-dom",
+            url,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+def test_the_home_page_and_step_01_render_in_a_browser(
+    served: str, manifest: Manifest, tmp_path: Path
+) -> None:
+    browser = chromium()
+    ARTIFACTS.mkdir(exist_ok=True)
+    step = manifest.step("01")
+    pages = {
+        "home": "/",
+        f"step-{step.id}": "/" + built_page(Path(), step.chapter).parent.as_posix() + "/",
+    }
+    runs = {
+        name: render(browser, served + path, ARTIFACTS / f"{name}.png", tmp_path)
+        for name, path in pages.items()
+    }
+    doms = {}
+    for name, run in runs.items():
+        dom, _ = run.communicate(timeout=60)
+        doms[name] = dom
+        assert run.returncode == 0, name
+        assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000, name
+        assert 'class="md-tabs"' in dom, f"{name}: no navigation tabs"
+        assert 'class="md-nav__link' in dom, f"{name}: no navigation links"
+        assert 'class="md-search__input"' in dom, f"{name}: no search box"
+        assert "md-code__content" in dom, f"{name}: no code block rendered"
+        assert 'data-md-type="copy"' in dom, f"{name}: no copy button (did the theme's JS run?)"
+    assert step.tasks[0].title in doms[f"step-{step.id}"]
