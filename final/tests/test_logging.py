@@ -5,6 +5,7 @@ request id, and never a password or a token, whatever the request carried.
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
-from app.logging_setup import ACCESS_LOGGER, redact
+from app.logging_setup import ACCESS_LOGGER, StderrHandler, redact
 
 PASSWORD = "correct-horse-battery-staple-42"
 # Looks like a JWT (header.payload.signature) without being one anybody could use.
@@ -161,6 +162,24 @@ def test_secrets_in_a_log_message_are_masked(
     assert FAKE_JWT not in json.dumps(record)
     assert record["jwt"] == "[REDACTED]"
     assert record["message"].startswith("careless: password=[REDACTED]")
+
+
+def test_stack_and_extra_fields_are_logged(app: Flask, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    app.logger.info("loan overdue", extra={"loan_id": 7}, stack_info=True)
+    [record] = log_records(capsys)
+    assert record["loan_id"] == 7
+    assert "test_stack_and_extra_fields_are_logged" in record["stack"]
+    assert "request_id" not in record  # outside a request there is none
+
+
+def test_a_broken_log_call_never_breaks_the_caller(
+    app: Flask, capsys: pytest.CaptureFixture[str]
+) -> None:
+    [handler] = [h for h in logging.getLogger().handlers if isinstance(h, StderrHandler)]
+    capsys.readouterr()
+    handler.handle(logging.makeLogRecord({"msg": "%s and %s", "args": ("one argument short",)}))
+    assert "--- Logging error ---" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
