@@ -15,9 +15,13 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import pytest
+import schemathesis
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jsonschema import ValidationError
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 from tests.contract_checks import check_response
 from werkzeug.test import TestResponse
 
@@ -468,3 +472,31 @@ def test_operations_list_429_exactly_when_they_are_rate_limited(limited_app: Fla
             check_response(document, path, method, second)
 
     assert wrong == []
+
+
+# A smoke run: a few generated requests per operation on SQLite, in-process, signed in as an
+# admin so that protected operations get past authentication. A longer run against PostgreSQL
+# (schemathesis run against a served app) belongs to a later issue. The lazy
+# schemathesis.pytest.from_fixture loader does not run under pytest 9, so each operation's
+# strategy is drawn here with Hypothesis directly.
+@pytest.mark.fuzz
+def test_generated_requests_get_documented_answers(
+    app: Flask, auth_headers: Callable[[str], dict[str, str]]
+) -> None:
+    schema = schemathesis.openapi.from_wsgi("/openapi.json", app)
+    headers = auth_headers("admin")
+    operations = [result.ok() for result in schema.get_all_operations()]
+
+    @given(data=st.data())
+    @settings(
+        max_examples=100, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
+    def call_every_operation(data: st.DataObject) -> None:
+        operation = data.draw(st.sampled_from(operations))
+        case = data.draw(operation.as_strategy())
+        # JSON Schema cannot express an ISBN's check digit, so a schema-valid body may still be
+        # refused with 422: that one check would fail on a correct API.
+        case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
+
+    assert len(operations) >= 25
+    call_every_operation()
