@@ -120,7 +120,7 @@ def configure_logging(app: Flask) -> None:
     handler = StderrHandler()
     handler.setFormatter(JsonFormatter())
     root.addHandler(handler)
-    root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    root.setLevel(app.config["LOG_LEVEL"].upper())
     # Flask's own plain-text handler would print every app.logger line a second time.
     app.logger.removeHandler(default_handler)
 

@@ -164,6 +164,17 @@ def test_secrets_in_a_log_message_are_masked(
     assert record["message"].startswith("careless: password=[REDACTED]")
 
 
+def test_log_level_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LOG_LEVEL", "warning")
+    app = create_app("testing")
+    capsys.readouterr()
+    app.logger.info("routine detail")
+    app.logger.warning("worth a look")
+    assert [record["message"] for record in log_records(capsys)] == ["worth a look"]
+
+
 def test_stack_and_extra_fields_are_logged(app: Flask, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     app.logger.info("loan overdue", extra={"loan_id": 7}, stack_info=True)
