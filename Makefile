@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint typecheck test-tools verify lock clean
+.PHONY: setup run test lint typecheck test-tools verify docs lock clean
 
 setup: $(STAMP)
 
@@ -40,6 +40,10 @@ test-tools: setup
 # Every step and final/: reference green, every task fails on its stub, lineage intact.
 verify: setup
 	$(BIN)/workshop verify
+
+# The handbook on http://127.0.0.1:8000, rebuilt on every change (mkdocs.yml, docs/hooks.py).
+docs: setup
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
 # Regenerate constraints.txt from pyproject.toml in a throwaway environment.
 lock:
