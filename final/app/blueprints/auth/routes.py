@@ -100,6 +100,11 @@ def login() -> dict[str, Any]:
           content:
             application/json:
               schema: TokenPairSchema
+              example:
+                access_token: eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.e30.access
+                refresh_token: eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.e30.refresh
+                token_type: Bearer
+                expires_in: 900
         400:
           $ref: '#/components/responses/BadRequest'
         401:

@@ -92,7 +92,12 @@ def create_book() -> tuple[dict[str, Any], int]:
         content:
           application/json:
             schema: BookInputSchema
-            example: {title: Frankenstein, isbn: '978-0-14-143947-1', author_id: 1, published_year: 1818, copies_total: 3}
+            example:
+              title: Frankenstein
+              isbn: '978-0-14-143947-1'
+              author_id: 1
+              published_year: 1818
+              copies_total: 3
       responses:
         201:
           description: The new book.
