@@ -331,6 +331,31 @@ def swagger_ui_dist() -> Path:
 # --- MkDocs hooks -------------------------------------------------------------------------------
 
 
+def chapter_includes(step: Step) -> list[str]:
+    """The include lines every step chapter carries: its tasks, then what it changed."""
+    return [
+        f'--8<-- "docs/generated/steps/{step.id}/tasks.md"',
+        f'--8<-- "docs/generated/steps/{step.id}/changes.md"',
+    ]
+
+
+def check_chapter(step: Step) -> None:
+    """Fail the build when a step's chapter is missing or lacks its generated sections."""
+    chapter = DOCS / step.chapter
+    if not chapter.is_file():
+        raise PluginError(
+            f"Step {step.id} names the chapter docs/{step.chapter} in steps/steps.toml, "
+            "but that page does not exist: write it (copy an existing chapter's outline)."
+        )
+    text = chapter.read_text(encoding="utf-8")
+    missing = [line for line in chapter_includes(step) if line not in text]
+    if missing:
+        raise PluginError(
+            f"docs/{step.chapter} must include its generated sections, on lines of their own "
+            "(under '## Your tasks' and '## What changed'):\n  " + "\n  ".join(missing)
+        )
+
+
 def _steps_nav(manifest: Manifest) -> list[dict[str, str]]:
     return [{f"{step.id} {step.title}": step.chapter} for step in manifest.steps]
 
@@ -342,13 +367,12 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     bases = [bases] if isinstance(bases, str) else bases
     snippets["base_path"] = [str((ROOT / base).resolve()) for base in bases]
 
-    manifest = load_manifest(ROOT)
+    try:
+        manifest = load_manifest(ROOT)
+    except ManifestError as error:
+        raise PluginError(f"Cannot read the workshop's manifest: {error}") from error
     for step in manifest.steps:
-        if not (DOCS / step.chapter).is_file():
-            raise PluginError(
-                f"Step {step.id} names the chapter docs/{step.chapter} in steps/steps.toml, "
-                "but that page does not exist: write it (copy an existing chapter's outline)."
-            )
+        check_chapter(step)
     for entry in config.nav or []:
         if isinstance(entry, dict) and STEPS_SECTION in entry:
             entry[STEPS_SECTION] = _steps_nav(manifest)

@@ -7,6 +7,7 @@ real repository does not have yet (a second step, a broken final app, a benchmar
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import html
 import http.server
@@ -336,6 +337,15 @@ def test_the_api_reference_ships_the_openapi_document_and_swagger_ui(site: Path)
     api = built_page(site, "api.md").read_text(encoding="utf-8")
     assert 'id="swagger-ui"' in api
     assert "cdn" not in api.lower()
+
+
+def test_a_step_needs_a_chapter_with_its_generated_sections(manifest: Manifest) -> None:
+    step = manifest.step("01")
+    hooks.check_chapter(step)
+    with pytest.raises(hooks.PluginError, match="does not exist"):
+        hooks.check_chapter(dataclasses.replace(step, chapter="steps/99-missing.md"))
+    with pytest.raises(hooks.PluginError, match="must include its generated sections"):
+        hooks.check_chapter(dataclasses.replace(step, chapter="index.md"))
 
 
 def test_a_later_step_gets_its_diff_as_a_diff_block() -> None:
