@@ -176,8 +176,9 @@ def timings_markdown(manifest: Manifest) -> str:
         )
     teach = sum(step.teach_minutes for step in manifest.steps)
     exercise = sum(step.exercise_minutes for step in manifest.steps)
+    count = len(manifest.steps)
     rows.append(
-        f"| **all** | **{len(manifest.steps)} steps** | **{teach}** | **{exercise}** "
+        f"| **all** | **{count} step{'' if count == 1 else 's'}** | **{teach}** | **{exercise}** "
         f"| **{_minutes(teach + exercise)}** |"
     )
     return "\n".join(rows) + "\n"
