@@ -18,8 +18,9 @@ bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')
 # sees the host's cores, not a container's CPU quota: set WEB_CONCURRENCY in containers.
 workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * (os.cpu_count() or 1) + 1, 8)))
 
-# More than one thread switches to the gthread worker: a worker keeps serving while a thread
-# waits on PostgreSQL, and idle keep-alive connections do not block it.
+# Threaded workers: a worker keeps serving while one of its threads waits on PostgreSQL, and an
+# idle keep-alive connection does not hold a whole worker (the sync worker ignores keep-alive).
+worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 
 # A worker silent for `timeout` seconds is killed and replaced; `graceful_timeout` is how long a

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import Flask, Response, current_app, g, request
 from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess
@@ -39,8 +40,11 @@ class _Metrics:
 
 def init_metrics(app: Flask) -> None:
     """Count and time every request, and serve GET /metrics, when METRICS_ENABLED is true."""
-    if not app.config.get("METRICS_ENABLED", False):
+    if not app.config["METRICS_ENABLED"]:
         return
+    if directory := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Each worker writes its samples here; without the folder, the first request would fail.
+        Path(directory).mkdir(parents=True, exist_ok=True)
     registry = CollectorRegistry()
     app.extensions["metrics"] = _Metrics(
         registry=registry,
