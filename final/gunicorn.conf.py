@@ -14,9 +14,11 @@ from typing import Any
 # the container's network, not this address, decides who can connect.
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 
-# (2 x cores) + 1 keeps the CPU busy while some workers wait on the database. os.cpu_count()
-# sees the host's cores, not a container's CPU quota: set WEB_CONCURRENCY in containers.
-workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * (os.cpu_count() or 1) + 1, 8)))
+# (2 x cores) + 1 keeps the CPU busy while some workers wait on the database, capped at 8: past
+# that, more workers mostly mean more database connections. os.cpu_count() sees the host's cores,
+# not a container's CPU quota, so set WEB_CONCURRENCY in containers.
+DEFAULT_WORKERS = min(2 * (os.cpu_count() or 1) + 1, 8)
+workers = int(os.environ.get("WEB_CONCURRENCY", str(DEFAULT_WORKERS)))
 
 # Threaded workers: a worker keeps serving while one of its threads waits on PostgreSQL, and an
 # idle keep-alive connection does not hold a whole worker (the sync worker ignores keep-alive).
@@ -34,9 +36,10 @@ keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 max_requests = 1000
 max_requests_jitter = 100
 
-# The app factory is imported in each worker after the fork (no preload): every worker opens its
-# own database pool, since a connection shared across a fork corrupts both sides. Schema changes
-# never happen at import: migrations run once, as their own step, before the server starts.
+# No preload: each worker builds the app after the fork. Preloading saves a little memory, but
+# any connection the app opened while loading (database, Redis) would then be shared by every
+# worker, which corrupts it. Nothing changes the schema at import either: migrations run once,
+# as their own step, before the server starts (workers racing on create_all() would collide).
 preload_app = False
 
 # The workers' heartbeat files go to memory: a disk-backed /tmp can stall them on a busy host.
