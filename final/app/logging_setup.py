@@ -13,7 +13,7 @@ import re
 import sys
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 from flask import Flask, Response, g, has_request_context, request
 from flask.logging import default_handler
@@ -95,20 +95,20 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
-class StderrHandler(logging.Handler):
-    """Write to whatever `sys.stderr` is when a record is emitted.
+class StderrHandler(logging.StreamHandler[TextIO]):
+    """A stream handler that writes to whatever `sys.stderr` is when a record is emitted.
 
-    A `StreamHandler(sys.stderr)` keeps the stream it was built with; looking it up on every
-    record lets pytest's capture (and any later redirection) see the lines.
+    A plain `StreamHandler(sys.stderr)` keeps the stream it was built with; following the
+    current one lets pytest's capture (and any later redirection) see the lines.
     """
 
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
     def emit(self, record: logging.LogRecord) -> None:
-        """Format the record and write it as one line."""
-        try:
-            sys.stderr.write(self.format(record) + "\n")
-            sys.stderr.flush()
-        except Exception:  # logging must never break a request: report it the standard way
-            self.handleError(record)
+        """Write the record to the current stderr (the handler's lock is held here)."""
+        self.stream = sys.stderr
+        super().emit(record)
 
 
 def configure_logging(app: Flask) -> None:
