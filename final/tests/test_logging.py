@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from conftest import bearer
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -220,7 +221,3 @@ def test_building_another_app_does_not_log_twice(
     capsys.readouterr()
     client.get("/healthz")
     assert len(access_records(capsys)) == 1
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
