@@ -90,7 +90,7 @@ def _record_request(response: Response) -> Response:
     method = request.method if request.method in _KNOWN_METHODS else "other"
     instruments.requests.labels(route=route, method=method, status=str(response.status_code)).inc()
     started: float | None = g.get("metrics_started")
-    if started is not None:
+    if started is not None:  # None when an earlier hook (the rate limiter's 429) answered first
         instruments.latency.labels(route=route, method=method).observe(
             time.perf_counter() - started
         )
