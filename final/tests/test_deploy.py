@@ -31,6 +31,8 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from app.config import ConfigError, load_config
+
 FINAL = Path(__file__).resolve().parents[1]
 # The workshop repository around final/, when there is one (a learner's copy has none).
 WORKSHOP = FINAL.parent if (FINAL.parent / "steps" / "steps.toml").is_file() else None
@@ -217,14 +219,18 @@ def test_env_example_lists_nothing_that_no_one_reads() -> None:
     assert not stale, f".env.example sets {sorted(stale)}, which nothing reads"
 
 
-def test_env_example_holds_no_usable_secret() -> None:
-    values = dict(
-        line.split("=", 1)
-        for line in (FINAL / ".env.example").read_text().splitlines()
-        if line and not line.startswith("#")
-    )
-    for name in ("SECRET_KEY", "JWT_SECRET_KEY", "POSTGRES_PASSWORD"):
-        assert values[name].startswith("replace-with-")
+def test_production_refuses_the_example_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    example = (FINAL / ".env.example").read_text().splitlines()
+    for name, value in (line.split("=", 1) for line in example if ENV_NAME.match(line)):
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=r"^SECRET_KEY"):
+        load_config("production")
+    monkeypatch.setenv("SECRET_KEY", secrets.token_urlsafe(48))
+    with pytest.raises(ConfigError, match=r"^JWT_SECRET_KEY"):
+        load_config("production")
+    monkeypatch.setenv("JWT_SECRET_KEY", secrets.token_urlsafe(48))
+    # With real secrets, the rest of the example is a valid production configuration.
+    assert load_config("production").SQLALCHEMY_DATABASE_URI.startswith("postgresql+psycopg://")
 
 
 # --- the image's command, run for real -------------------------------------------------------
