@@ -2,6 +2,7 @@
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from marshmallow import ValidationError
 
 from app.errors import ApiError
@@ -12,6 +13,7 @@ from app.services.seed import seed_database
 
 
 @click.command("seed")
+@with_appcontext
 def seed_command() -> None:
     """Fill the development database with sample users, authors and books (idempotent)."""
     if not current_app.config["SEED_ENABLED"]:
@@ -25,6 +27,7 @@ def seed_command() -> None:
 @click.option("--role", type=click.Choice(ROLES), default="member", show_default=True)
 @click.option("--name", help="The user's display name (default: the part before the @).")
 @click.password_option(help="Asked for (hidden, twice) when not given.")
+@with_appcontext
 def create_user_command(email: str, role: str, name: str | None, password: str) -> None:
     """Create a user with the given role; the password is asked for, hidden and confirmed."""
     try:

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, jsonify
 from marshmallow import ValidationError
+from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
@@ -147,9 +148,9 @@ def handle_http_exception(error: HTTPException) -> Response:
     return response
 
 
-def handle_database_unavailable(error: OperationalError) -> Response:
-    """Answer 503 when the database cannot be reached, so clients retry instead of giving up."""
-    current_app.logger.error("Database unavailable: %s", type(error).__name__)
+def handle_backend_unavailable(error: OperationalError | RedisError) -> Response:
+    """Answer 503 when the database or Redis cannot be reached, so clients retry later."""
+    current_app.logger.error("Backend unavailable: %s", type(error).__name__)
     return error_response(503, "service_unavailable", HTTP_ERRORS[503][1])
 
 
@@ -164,5 +165,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(ValidationError, handle_validation_error)
     app.register_error_handler(HTTPException, handle_http_exception)
-    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(OperationalError, handle_backend_unavailable)
+    app.register_error_handler(RedisError, handle_backend_unavailable)
     app.register_error_handler(Exception, handle_unexpected_error)

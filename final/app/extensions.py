@@ -5,7 +5,6 @@ the app, which is what makes circular imports impossible. The one import from th
 models' declarative base, which itself imports nothing of the app.
 """
 
-import sqlite3
 from typing import Any
 
 from flask import Flask, current_app, request
@@ -18,7 +17,7 @@ from flask_marshmallow import Marshmallow
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from jwt import PyJWTError
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from werkzeug.exceptions import HTTPException
 
 from app.models.base import Base
@@ -66,19 +65,31 @@ limiter = Limiter(
 )
 
 
-def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
-    """SQLite ignores foreign keys unless each connection asks; PostgreSQL always enforces them."""
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    """Make SQLite enforce foreign keys and leave transactions to SQLAlchemy.
+
+    Python's sqlite3 driver starts transactions late and on its own, which breaks SAVEPOINTs
+    (a released savepoint would commit). Turning that off and emitting BEGIN ourselves (below)
+    gives SQLite the same transactions as PostgreSQL.
+    """
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _begin_sqlite_transaction(connection: Connection) -> None:
+    """Start each SQLite transaction explicitly (see above)."""
+    connection.exec_driver_sql("BEGIN")
 
 
 def init_extensions(app: Flask) -> None:
     """Bind every extension to ``app``."""
     db.init_app(app)
     with app.app_context():
-        event.listen(db.engine, "connect", _enable_sqlite_foreign_keys)
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _configure_sqlite_connection)
+            event.listen(db.engine, "begin", _begin_sqlite_transaction)
     migrate.init_app(app, db)
     ma.init_app(app)
     jwt.init_app(app)

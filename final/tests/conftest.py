@@ -164,7 +164,9 @@ def count_queries(app: Flask) -> Callable[[], Any]:
         statements: list[str] = []
 
         def record(*args: Any) -> None:
-            statements.append(args[2])
+            statement = str(args[2])
+            if statement != "BEGIN":  # SQLite's explicit BEGIN is not a query
+                statements.append(statement)
 
         with app.app_context():
             engine = db.engine

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
+from conftest import PASSWORD, UserInfo, bearer
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_jwt_extended import decode_token
@@ -14,7 +15,6 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import User
-from conftest import PASSWORD, UserInfo, bearer
 
 REGISTER = "/api/v1/auth/register"
 LOGIN = "/api/v1/auth/login"

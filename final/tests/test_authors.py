@@ -22,11 +22,15 @@ def test_librarian_creates_an_author(client: FlaskClient, staff: dict[str, str])
     assert body == {"id": body["id"], "name": "Homer", "birth_year": None}
 
 
-def test_anyone_lists_and_reads_authors(client: FlaskClient, make_author: Callable[..., int]) -> None:
+def test_anyone_lists_and_reads_authors(
+    client: FlaskClient, make_author: Callable[..., int]
+) -> None:
     author_id = make_author(name="Jane Austen", birth_year=1775)
     listed = client.get(AUTHORS)
     assert listed.status_code == 200
-    assert listed.get_json()["items"] == [{"id": author_id, "name": "Jane Austen", "birth_year": 1775}]
+    assert listed.get_json()["items"] == [
+        {"id": author_id, "name": "Jane Austen", "birth_year": 1775}
+    ]
     one = client.get(f"{AUTHORS}/{author_id}")
     assert one.get_json()["name"] == "Jane Austen"
 
@@ -54,7 +58,10 @@ def test_librarian_updates_an_author(
     ids=["empty-name", "year-as-string", "year-as-float", "unknown-field"],
 )
 def test_invalid_author_is_422(
-    client: FlaskClient, staff: dict[str, str], make_author: Callable[..., int], payload: dict[str, object]
+    client: FlaskClient,
+    staff: dict[str, str],
+    make_author: Callable[..., int],
+    payload: dict[str, object],
 ) -> None:
     response = client.patch(f"{AUTHORS}/{make_author()}", json=payload, headers=staff)
     assert response.status_code == 422

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from conftest import isbn13
 from flask.testing import FlaskClient
 
 from app.schemas.common import isbn13_is_valid
-from conftest import isbn13
 
 BOOKS = "/api/v1/books"
 FRANKENSTEIN = "9780141439471"
@@ -149,7 +149,10 @@ def test_lowering_copies_below_active_loans_is_409(
     response = client.patch(f"{BOOKS}/{book_id}", json={"copies_total": 1}, headers=staff)
     assert response.status_code == 409
     assert response.get_json()["code"] == "copies_below_active_loans"
-    assert client.patch(f"{BOOKS}/{book_id}", json={"copies_total": 2}, headers=staff).status_code == 200
+    assert (
+        client.patch(f"{BOOKS}/{book_id}", json={"copies_total": 2}, headers=staff).status_code
+        == 200
+    )
 
 
 def test_deleting_a_book_with_an_active_loan_is_409(

@@ -102,14 +102,14 @@ def test_token_lifetimes_come_from_the_environment(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("JWT_ACCESS_TOKEN_EXPIRES", "60")
     monkeypatch.setenv("JWT_REFRESH_TOKEN_EXPIRES", "3600")
     config = load_config("testing")
-    assert config.JWT_ACCESS_TOKEN_EXPIRES == timedelta(seconds=60)
-    assert config.JWT_REFRESH_TOKEN_EXPIRES == timedelta(seconds=3600)
+    assert timedelta(seconds=60) == config.JWT_ACCESS_TOKEN_EXPIRES
+    assert timedelta(seconds=3600) == config.JWT_REFRESH_TOKEN_EXPIRES
 
 
 def test_default_token_lifetimes_are_15_minutes_and_14_days() -> None:
     config = load_config("testing")
-    assert config.JWT_ACCESS_TOKEN_EXPIRES == timedelta(minutes=15)
-    assert config.JWT_REFRESH_TOKEN_EXPIRES == timedelta(days=14)
+    assert timedelta(minutes=15) == config.JWT_ACCESS_TOKEN_EXPIRES
+    assert timedelta(days=14) == config.JWT_REFRESH_TOKEN_EXPIRES
 
 
 def test_redis_url_switches_cache_and_limits_to_redis(monkeypatch: pytest.MonkeyPatch) -> None:

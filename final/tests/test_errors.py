@@ -1,4 +1,4 @@
-"""Every error answers the same JSON shape, whoever raises it: {code, message, details, request_id}."""
+"""Every error answers one JSON shape, whoever raises it: code, message, details, request_id."""
 
 from __future__ import annotations
 

@@ -7,9 +7,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
-
 from conftest import UserInfo, bearer
+from flask.testing import FlaskClient
 
 LOANS = "/api/v1/loans"
 

@@ -76,6 +76,8 @@ def test_unknown_sort_field_lists_the_allowed_ones(client: FlaskClient) -> None:
     assert "published_year" in message
 
 
-@pytest.mark.parametrize("query", ["author_id=0", "author_id=99999999999999999999", "available=maybe"])
+@pytest.mark.parametrize(
+    "query", ["author_id=0", "author_id=99999999999999999999", "available=maybe"]
+)
 def test_bad_filters_are_422(client: FlaskClient, query: str) -> None:
     assert client.get(f"/api/v1/books?{query}").status_code == 422

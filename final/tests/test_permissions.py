@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from flask.testing import FlaskClient
-
 from conftest import ROLES, UserInfo, bearer
+from flask.testing import FlaskClient
 
 # (method, path, roles allowed). {other} is a user id that is not the caller's.
 PROTECTED = [
@@ -89,7 +88,9 @@ def test_demoted_user_loses_access_at_once(
 ) -> None:
     librarian = make_user(role="librarian")
     headers = bearer(tokens_for(librarian)["access_token"])
-    assert client.post("/api/v1/authors", json={"name": "Homer"}, headers=headers).status_code == 201
+    assert (
+        client.post("/api/v1/authors", json={"name": "Homer"}, headers=headers).status_code == 201
+    )
     demote = client.patch(
         f"/api/v1/users/{librarian.id}", json={"role": "member"}, headers=auth_headers("admin")
     )

@@ -10,11 +10,10 @@ from typing import Any
 
 import jwt as pyjwt
 import pytest
+from conftest import UserInfo, bearer
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_jwt_extended import create_access_token, decode_token
-
-from conftest import UserInfo, bearer
 
 ME = "/api/v1/auth/me"
 REFRESH = "/api/v1/auth/refresh"

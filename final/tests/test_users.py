@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask.testing import FlaskClient
-
 from conftest import PASSWORD, UserInfo, bearer
+from flask.testing import FlaskClient
 
 USERS = "/api/v1/users"
 

@@ -26,6 +26,3 @@ class Author(TimestampMixin, Base):
     books: Mapped[list[Book]] = relationship(
         back_populates="author", cascade="save-update, merge", order_by="Book.id"
     )
-
-    def __repr__(self) -> str:
-        return f"<Author {self.id} {self.name}>"

@@ -45,6 +45,3 @@ class Book(TimestampMixin, Base):
     loans: Mapped[list[Loan]] = relationship(
         back_populates="book", cascade="all, delete-orphan", order_by="Loan.id"
     )
-
-    def __repr__(self) -> str:
-        return f"<Book {self.id} {self.isbn}>"

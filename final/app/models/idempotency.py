@@ -31,6 +31,3 @@ class IdempotencyKey(TimestampMixin, Base):
     response_body: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     user: Mapped[User] = relationship(back_populates="idempotency_keys")
-
-    def __repr__(self) -> str:
-        return f"<IdempotencyKey {self.user_id} {self.key}>"

@@ -51,6 +51,3 @@ class Loan(Base):
     def status(self) -> str:
         """``active`` until the copy is returned, then ``returned``."""
         return ACTIVE if self.returned_at is None else RETURNED
-
-    def __repr__(self) -> str:
-        return f"<Loan {self.id} book={self.book_id} user={self.user_id}>"

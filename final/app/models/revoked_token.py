@@ -18,6 +18,3 @@ class RevokedToken(Base):
     jti: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     revoked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
-
-    def __repr__(self) -> str:
-        return f"<RevokedToken {self.jti}>"

@@ -42,6 +42,3 @@ class User(TimestampMixin, Base):
     def is_staff(self) -> bool:
         """Librarians and admins manage the catalogue and see every loan."""
         return self.role in STAFF_ROLES
-
-    def __repr__(self) -> str:
-        return f"<User {self.id} {self.email}>"

@@ -1,0 +1,152 @@
+"""The Redis-backed stores, and the loan rules under real concurrency on PostgreSQL.
+
+The tests that need a server read TEST_REDIS_URL or TEST_DATABASE_URL; without them they are
+skipped (or fail, with REQUIRE_SERVICES=1). The rest run everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import redis
+from conftest import UserInfo, bearer, require_service
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app.blocklist import RedisBlocklist
+from app.extensions import db
+from app.models.base import utc_now
+
+
+class FakeRedis:
+    """Just enough of a Redis client for the blocklist: SET with NX and EX, and EXISTS."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, tuple[str, int]] = {}
+
+    def set(self, key: str, value: str, *, ex: int, nx: bool) -> bool | None:
+        if nx and key in self.values:
+            return None
+        self.values[key] = (value, ex)
+        return True
+
+    def exists(self, key: str) -> int:
+        return int(key in self.values)
+
+
+def test_redis_blocklist_revokes_once_and_expires_with_the_token() -> None:
+    fake = FakeRedis()
+    blocklist = RedisBlocklist(fake)  # type: ignore[arg-type]
+    expires_at = utc_now() + timedelta(minutes=15)
+    assert blocklist.is_revoked("jti-1") is False
+    assert blocklist.revoke("jti-1", expires_at=expires_at) is True
+    assert blocklist.revoke("jti-1", expires_at=expires_at) is False
+    assert blocklist.is_revoked("jti-1") is True
+    _, ttl = fake.values["revoked-token:jti-1"]
+    assert 14 * 60 < ttl <= 15 * 60 + 1
+
+
+def test_redis_blocklist_keeps_an_expired_token_at_least_a_second() -> None:
+    fake = FakeRedis()
+    RedisBlocklist(fake).revoke("old", expires_at=utc_now() - timedelta(hours=1))  # type: ignore[arg-type]
+    assert fake.values["revoked-token:old"][1] == 1
+
+
+@pytest.fixture
+def redis_url(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Point REDIS_URL at the (emptied) test Redis for the app the next fixture builds."""
+    url = require_service("TEST_REDIS_URL")
+    redis.Redis.from_url(url).flushdb()
+    monkeypatch.setenv("REDIS_URL", url)
+    return url
+
+
+@pytest.fixture
+def redis_app(redis_url: str, app: Flask) -> Flask:
+    """The testing app, with its blocklist, cache and limits in Redis."""
+    return app
+
+
+def test_logout_revokes_in_redis(
+    redis_app: Flask, make_user: Callable[..., UserInfo], tokens_for: Callable[..., Any]
+) -> None:
+    client = redis_app.test_client()
+    tokens = tokens_for(make_user())
+    assert (
+        client.post("/api/v1/auth/logout", headers=bearer(tokens["access_token"])).status_code
+        == 204
+    )
+    response = client.get("/api/v1/auth/me", headers=bearer(tokens["access_token"]))
+    assert response.get_json()["code"] == "token_revoked"
+    assert redis_app.config["CACHE_TYPE"] == "RedisCache"
+    assert client.get("/readyz").get_json()["checks"]["redis"] == "ok"
+
+
+def test_cached_reads_work_on_redis(redis_app: Flask, make_book: Callable[..., int]) -> None:
+    client = redis_app.test_client()
+    book_id = make_book(title="Kept")
+    first = client.get(f"/api/v1/books/{book_id}")
+    again = client.get(f"/api/v1/books/{book_id}", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+
+
+@pytest.fixture
+def postgres_app(app: Flask) -> Flask:
+    """The testing app, which must be on PostgreSQL for these tests."""
+    require_service("TEST_DATABASE_URL")
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("TEST_DATABASE_URL is not a PostgreSQL database")
+    return app
+
+
+def in_parallel(count: int, call: Callable[[int], Any]) -> list[Any]:
+    """Run ``call(0..count-1)`` on ``count`` threads at once and collect the results."""
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(call, range(count)))
+
+
+def test_32_borrowers_racing_for_the_last_copy_get_exactly_one_loan(
+    postgres_app: Flask,
+    make_book: Callable[..., int],
+    make_user: Callable[..., UserInfo],
+    tokens_for: Callable[..., Any],
+) -> None:
+    book_id = make_book(copies=1)
+    headers = [bearer(tokens_for(make_user())["access_token"]) for _ in range(32)]
+
+    def borrow(number: int) -> int:
+        client: FlaskClient = postgres_app.test_client()
+        response = client.post("/api/v1/loans", json={"book_id": book_id}, headers=headers[number])
+        return response.status_code
+
+    statuses = in_parallel(32, borrow)
+    assert statuses.count(201) == 1
+    assert statuses.count(409) == 31
+    book = postgres_app.test_client().get(f"/api/v1/books/{book_id}").get_json()
+    assert book["copies_available"] == 0
+
+
+def test_20_concurrent_retries_with_one_key_make_one_loan(
+    postgres_app: Flask,
+    make_book: Callable[..., int],
+    make_user: Callable[..., UserInfo],
+    tokens_for: Callable[..., Any],
+) -> None:
+    book_id = make_book(copies=5)
+    headers = {**bearer(tokens_for(make_user())["access_token"]), "Idempotency-Key": "retry-me"}
+
+    def borrow(_number: int) -> tuple[int, Any]:
+        client: FlaskClient = postgres_app.test_client()
+        response = client.post("/api/v1/loans", json={"book_id": book_id}, headers=headers)
+        return response.status_code, response.get_json()
+
+    results = in_parallel(20, borrow)
+    assert {status for status, _ in results} == {201}
+    assert len({body["id"] for _, body in results}) == 1
+    book = postgres_app.test_client().get(f"/api/v1/books/{book_id}").get_json()
+    assert book["copies_available"] == 4
