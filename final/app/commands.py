@@ -8,7 +8,7 @@ from marshmallow import ValidationError
 from app.errors import ApiError
 from app.models.user import ROLES
 from app.schemas import RegisterSchema
-from app.services import users
+from app.services import auth, idempotency, users
 from app.services.seed import seed_database
 
 
@@ -42,7 +42,17 @@ def create_user_command(email: str, role: str, name: str | None, password: str) 
     click.echo(f"Created {user.role} {user.email} (id {user.id}).")
 
 
+@click.command("prune")
+@with_appcontext
+def prune_command() -> None:
+    """Delete expired revoked tokens and idempotency keys older than a day (run it daily)."""
+    auth.prune_revoked_tokens()
+    idempotency.prune_keys()
+    click.echo("Pruned expired revoked tokens and old idempotency keys.")
+
+
 def register_commands(app: Flask) -> None:
     """Add the commands to ``flask``."""
     app.cli.add_command(seed_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(prune_command)

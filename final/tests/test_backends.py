@@ -17,6 +17,7 @@ from conftest import UserInfo, bearer, require_service
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app import create_app
 from app.blocklist import RedisBlocklist
 from app.extensions import db
 from app.models.base import utc_now
@@ -150,3 +151,15 @@ def test_20_concurrent_retries_with_one_key_make_one_loan(
     assert len({body["id"] for _, body in results}) == 1
     book = postgres_app.test_client().get(f"/api/v1/books/{book_id}").get_json()
     assert book["copies_available"] == 4
+
+
+def test_public_reads_survive_a_dead_redis(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Nothing listens on port 1: the limiter falls back to memory and the cache is skipped.
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+    monkeypatch.setenv("RATELIMIT_ENABLED", "true")
+    dead_redis_app = create_app("testing")
+    with dead_redis_app.app_context():
+        db.create_all()
+    client = dead_redis_app.test_client()
+    assert client.get("/api/v1/books").status_code == 200
+    assert client.get("/readyz").status_code == 503

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -10,9 +11,11 @@ from sqlalchemy import func, select
 
 from app import create_app
 from app.extensions import db
-from app.models import Author, Book, User
+from app.models import Author, Book, IdempotencyKey, RevokedToken, User
+from app.models.base import utc_now
 from app.schemas.common import isbn13_is_valid
 from app.seed_data import AUTHORS, BOOKS, SEED_PASSWORD, USERS
+from app.services import users
 
 
 @pytest.fixture
@@ -114,3 +117,25 @@ def test_create_user_refuses_a_taken_email(app: Flask) -> None:
     result = runner.invoke(args=["create-user", "A@B.org", "--password", "a-long-password"])
     assert result.exit_code != 0
     assert "already exists" in result.output
+
+
+def test_prune_forgets_expired_revocations_and_day_old_keys(app: Flask) -> None:
+    now = utc_now()
+    with app.app_context():
+        user = users.create_user(email="a@b.org", password="a-long-password", name="A")
+        db.session.add_all(
+            [
+                RevokedToken(jti="expired", expires_at=now - timedelta(minutes=1)),
+                RevokedToken(jti="live", expires_at=now + timedelta(minutes=1)),
+                IdempotencyKey(
+                    user=user, key="old", request_hash="x", created_at=now - timedelta(hours=25)
+                ),
+                IdempotencyKey(user=user, key="new", request_hash="x", created_at=now),
+            ]
+        )
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["prune"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert list(db.session.scalars(select(RevokedToken.jti))) == ["live"]
+        assert list(db.session.scalars(select(IdempotencyKey.key))) == ["new"]

@@ -9,14 +9,19 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import ApiError, Conflict
 from app.extensions import db
 from app.models import IdempotencyKey, User
+from app.models.base import utc_now
+
+# How long a key replays its answer; clients retry within minutes, so a day is generous.
+KEY_LIFETIME = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,13 @@ def store_response(record: IdempotencyKey, *, status: int, body: dict[str, Any])
     """Keep the answer with the key; the caller's commit saves both with the work."""
     record.response_status = status
     record.response_body = body
+
+
+def prune_keys(*, older_than: timedelta = KEY_LIFETIME) -> None:
+    """Forget keys older than ``older_than``; a client retrying later than that acts anew."""
+    cutoff = utc_now() - older_than
+    db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < cutoff))
+    db.session.commit()
 
 
 def _stored_response(*, user: User, key: str, request_hash: str) -> StoredResponse:

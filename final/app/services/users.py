@@ -20,11 +20,10 @@ SORT_COLUMNS = {"email": User.email, "name": User.name, "created_at": User.creat
 
 def create_user(*, email: str, password: str, name: str, role: str = "member") -> User:
     """Create an account; 409 ``email_taken`` when the email (in any case) is in use."""
-    user = User(
-        email=email.strip().lower(), name=name, role=role, password_hash=hash_password(password)
-    )
-    if db.session.scalar(select(User.id).where(User.email == user.email)) is not None:
+    email = email.strip().lower()
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise _email_taken()
+    user = User(email=email, name=name, role=role, password_hash=hash_password(password))
     db.session.add(user)
     try:
         db.session.commit()
