@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -22,12 +23,16 @@ from app.services import users
 def development_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     """The development configuration, on an in-memory database instead of library.db."""
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    # Flask sets the shared "app" logger to DEBUG for a debug app; later apps must not inherit it.
+    app_logger = logging.getLogger("app")
+    level = app_logger.level
     app = create_app("development")
     with app.app_context():
         db.create_all()
     yield app
     with app.app_context():
         db.engine.dispose()
+    app_logger.setLevel(level)
 
 
 def count(app: Flask, model: type[User] | type[Author] | type[Book]) -> int:
