@@ -120,8 +120,11 @@ def configure_logging(app: Flask) -> None:
     handler = StderrHandler()
     handler.setFormatter(JsonFormatter())
     root.addHandler(handler)
-    root.setLevel(app.config["LOG_LEVEL"].upper())
+    level = app.config["LOG_LEVEL"].upper()
+    root.setLevel(level)
+    # Flask sets its logger to DEBUG in debug mode; LOG_LEVEL decides here, in every mode. And
     # Flask's own plain-text handler would print every app.logger line a second time.
+    app.logger.setLevel(level)
     app.logger.removeHandler(default_handler)
 
     app.before_request(_start_timer)

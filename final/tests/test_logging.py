@@ -169,7 +169,8 @@ def test_log_level_comes_from_the_environment(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("LOG_LEVEL", "warning")
-    app = create_app("testing")
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    app = create_app("development")  # debug mode, where Flask alone would log at DEBUG
     capsys.readouterr()
     app.logger.info("routine detail")
     app.logger.warning("worth a look")
