@@ -11,19 +11,22 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from app.request_id import current_request_id
 
-# The machine-readable code for each HTTP status Flask or Werkzeug may raise on their own.
-CODES_BY_STATUS = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: "validation_error",
-    429: "rate_limited",
-    503: "service_unavailable",
+# The machine-readable code and the message for each status Flask or Werkzeug may raise.
+HTTP_ERRORS: dict[int, tuple[str, str]] = {
+    400: ("bad_request", "The request could not be understood; check that the body is JSON."),
+    401: ("unauthorized", "Authentication is required."),
+    403: ("forbidden", "You are not allowed to do this."),
+    404: ("not_found", "The requested resource was not found."),
+    405: ("method_not_allowed", "This method is not allowed on this resource."),
+    409: ("conflict", "The request conflicts with the current state of the resource."),
+    413: ("payload_too_large", "The request body is too large."),
+    415: (
+        "unsupported_media_type",
+        "The request body must be JSON (Content-Type: application/json).",
+    ),
+    422: ("validation_error", "The input is not valid."),
+    429: ("rate_limited", "Too many requests. Try again later."),
+    503: ("service_unavailable", "The service is temporarily unavailable. Try again later."),
 }
 
 
@@ -52,7 +55,7 @@ class NotFound(ApiError):
 
     status = 404
     code = "not_found"
-    message = "The requested resource was not found."
+    message = HTTP_ERRORS[404][1]
 
 
 class Conflict(ApiError):
@@ -60,7 +63,7 @@ class Conflict(ApiError):
 
     status = 409
     code = "conflict"
-    message = "The request conflicts with the current state of the resource."
+    message = HTTP_ERRORS[409][1]
 
 
 class ValidationFailed(ApiError):
@@ -68,7 +71,7 @@ class ValidationFailed(ApiError):
 
     status = 422
     code = "validation_error"
-    message = "The input is not valid."
+    message = HTTP_ERRORS[422][1]
 
 
 def error_response(
@@ -96,8 +99,7 @@ def handle_api_error(error: ApiError) -> Response:
 def handle_http_exception(error: HTTPException) -> Response:
     """Answer an error Flask or Werkzeug raised (unknown route, wrong method, bad JSON...)."""
     status = error.code or 500
-    code = CODES_BY_STATUS.get(status, "internal_error")
-    message = error.description or "The request could not be handled."
+    code, message = HTTP_ERRORS.get(status, ("internal_error", ApiError.message))
     response = error_response(status, code, message)
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
         response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
