@@ -8,10 +8,12 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import FrameType
 
 from workshop.diffing import diff_folders
 from workshop.manifest import Manifest, ManifestError, Step, load_manifest
@@ -144,8 +146,18 @@ def cmd_catch_up(manifest: Manifest, args: argparse.Namespace) -> int:
     return 0
 
 
+def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:
+    """Turn SIGTERM into SystemExit, so ``subprocess.run`` stops the server it started.
+
+    Without this, ``kill`` on ``workshop serve`` (as ``make notebooks`` does when JupyterLab
+    exits) would end this process and leave Flask running, holding the port.
+    """
+    raise SystemExit(128 + signum)
+
+
 def cmd_serve(manifest: Manifest, args: argparse.Namespace) -> int:
     """Run a step's app (or final/) with Flask's development server."""
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     step = manifest.step(args.step)
     folder = learner_copy(manifest, step) if args.mine else manifest.path(step)
     env = {**os.environ, "APP_CONFIG": os.environ.get("APP_CONFIG", "development")}
