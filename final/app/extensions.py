@@ -18,7 +18,6 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from jwt import PyJWTError
 from sqlalchemy import Connection, event
-from werkzeug.exceptions import HTTPException
 
 from app.models.base import Base
 
@@ -36,7 +35,7 @@ def rate_limit_key() -> str:
     if header.startswith(BEARER_PREFIX):
         try:
             claims = decode_token(header.removeprefix(BEARER_PREFIX))
-        except (PyJWTError, JWTExtendedException, HTTPException, ValueError, KeyError):
+        except (PyJWTError, JWTExtendedException):
             # An unusable token earns no identity of its own: count it against the address.
             return f"address:{client_address()}"
         return f"user:{claims['sub']}"

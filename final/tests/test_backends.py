@@ -6,7 +6,7 @@ skipped (or fail, with REQUIRE_SERVICES=1). The rest run everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -153,13 +153,46 @@ def test_20_concurrent_retries_with_one_key_make_one_loan(
     assert book["copies_available"] == 4
 
 
-def test_public_reads_survive_a_dead_redis(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Nothing listens on port 1: the limiter falls back to memory and the cache is skipped.
+@pytest.fixture
+def dead_redis_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    """An app on in-memory SQLite whose REDIS_URL names a port nothing listens on."""
+    monkeypatch.setenv("TEST_DATABASE_URL", "sqlite://")
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
     monkeypatch.setenv("RATELIMIT_ENABLED", "true")
-    dead_redis_app = create_app("testing")
-    with dead_redis_app.app_context():
+    app = create_app("testing")
+    with app.app_context():
         db.create_all()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_public_reads_survive_a_dead_redis(dead_redis_app: Flask) -> None:
     client = dead_redis_app.test_client()
+    # The limiter falls back to counting in memory, and the cache is skipped.
     assert client.get("/api/v1/books").status_code == 200
     assert client.get("/readyz").status_code == 503
+
+
+def test_concurrent_registrations_of_one_email_create_one_account(postgres_app: Flask) -> None:
+    def register(number: int) -> int:
+        body = {"email": "Twin@Example.org", "password": "a-long-password", "name": f"T{number}"}
+        return postgres_app.test_client().post("/api/v1/auth/register", json=body).status_code
+
+    statuses = in_parallel(10, register)
+    assert statuses.count(201) == 1
+    assert statuses.count(409) == 9
+
+
+def test_concurrent_refreshes_with_one_token_rotate_it_once(
+    postgres_app: Flask, make_user: Callable[..., UserInfo], tokens_for: Callable[..., Any]
+) -> None:
+    refresh_token = tokens_for(make_user())["refresh_token"]
+
+    def refresh(_number: int) -> int:
+        client = postgres_app.test_client()
+        return client.post("/api/v1/auth/refresh", headers=bearer(refresh_token)).status_code
+
+    statuses = in_parallel(10, refresh)
+    assert statuses.count(200) <= 1
+    assert statuses.count(401) >= 9

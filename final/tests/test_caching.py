@@ -9,6 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
+from app.caching import cached_with_etag
 from app.extensions import cache, db
 from app.models import Author, Book
 
@@ -146,3 +147,19 @@ def test_a_failing_cache_does_not_break_reads_or_writes(
     assert renamed.status_code == 200
     with app.app_context():
         assert db.session.get_one(Author, author_id).name == "New"
+
+
+def test_only_200_answers_are_cached(app: Flask, client: FlaskClient) -> None:
+    calls: list[int] = []
+
+    @cached_with_etag
+    def accepted() -> tuple[dict[str, int], int]:
+        calls.append(1)
+        return {"calls": len(calls)}, 202
+
+    app.add_url_rule("/api/v1/accepted", view_func=accepted)
+    first = client.get("/api/v1/accepted")
+    second = client.get("/api/v1/accepted")
+    assert (first.status_code, second.status_code) == (202, 202)
+    assert "ETag" not in first.headers
+    assert second.get_json() == {"calls": 2}

@@ -15,6 +15,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_jwt_extended import create_access_token, decode_token
 
+from app import tokens
+
 ME = "/api/v1/auth/me"
 REFRESH = "/api/v1/auth/refresh"
 
@@ -136,3 +138,15 @@ def test_token_with_a_subject_that_is_not_a_user_id_is_401_invalid_token(
     with app.app_context():
         odd = create_access_token(identity="not-a-number")
     assert_401(client.get(ME, headers=bearer(odd)), "invalid_token")
+
+
+@pytest.mark.parametrize(
+    ("loader", "code"),
+    [(tokens.needs_fresh_token, "unauthorized"), (tokens.invalid_token_claims, "invalid_token")],
+)
+def test_loaders_no_route_triggers_yet_still_answer_401_bodies(
+    app: Flask, loader: Callable[[dict[str, Any], dict[str, Any]], Any], code: str
+) -> None:
+    with app.test_request_context("/api/v1/auth/me"):
+        response = loader({}, {})
+    assert_401(response, code)
