@@ -1,4 +1,4 @@
-"""Authors: the catalogue's people. Every write starts a new catalogue cache version."""
+"""Authors: the catalogue's people."""
 
 from collections.abc import Mapping
 from typing import Any
