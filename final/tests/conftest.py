@@ -2,6 +2,11 @@
 
 Factories write straight through the services (fast, and independent of the routes under test)
 and return plain values, so a test never holds a database object outside its session.
+
+Every test that uses ``app`` runs twice: on the embedded backends (in-memory SQLite, memory for
+the cache, limits and blocklist) and on the services (PostgreSQL from TEST_DATABASE_URL, Redis
+from TEST_REDIS_URL). The services run skips without those variables (fails with
+REQUIRE_SERVICES=1) and works in a schema and a Redis database of its own (see isolation.py).
 """
 
 from __future__ import annotations
@@ -14,8 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import redis
 from flask import Flask
 from flask.testing import FlaskClient
+from isolation import is_postgresql, leased_redis_database, postgres_schema
 from sqlalchemy import event
 
 from app import create_app
@@ -59,8 +66,59 @@ class UserInfo:
     password: str
 
 
+# The server URLs as the run was started with; the fixtures below point the variables elsewhere.
+SERVER_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+SERVER_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+BACKENDS = ("embedded", "services")
+
+
+@pytest.fixture(scope="session")
+def run_schema_url() -> Iterator[str]:
+    """A PostgreSQL schema for this run's apps that build themselves (``create_app`` in a test)."""
+    with postgres_schema(SERVER_DATABASE_URL, prefix="run") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def run_redis_url() -> Iterator[str]:
+    """A Redis database number leased to this run alone."""
+    with leased_redis_database(SERVER_REDIS_URL) as url:
+        yield url
+
+
+@pytest.fixture(autouse=True)
+def isolated_services(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point TEST_DATABASE_URL and TEST_REDIS_URL at this run's own schema and Redis database."""
+    if is_postgresql(SERVER_DATABASE_URL):
+        monkeypatch.setenv("TEST_DATABASE_URL", request.getfixturevalue("run_schema_url"))
+    if SERVER_REDIS_URL:
+        monkeypatch.setenv("TEST_REDIS_URL", request.getfixturevalue("run_redis_url"))
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Set the environment for the next app: embedded, or a fresh schema and an empty Redis."""
+    if request.param == "embedded":
+        monkeypatch.setenv("TEST_DATABASE_URL", "sqlite://")
+        yield "embedded"
+        return
+    require_service("TEST_DATABASE_URL")
+    redis_url = require_service("TEST_REDIS_URL")
+    if not is_postgresql(SERVER_DATABASE_URL):
+        message = "TEST_DATABASE_URL does not name a PostgreSQL database"
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    with redis.Redis.from_url(redis_url) as client:
+        client.flushdb()
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    with postgres_schema(SERVER_DATABASE_URL) as database_url:
+        monkeypatch.setenv("TEST_DATABASE_URL", database_url)
+        yield "services"
+
+
 @pytest.fixture
-def app() -> Iterator[Flask]:
+def app(backend: str) -> Iterator[Flask]:
     """A new app in testing mode with empty tables, so no test sees another's data."""
     app = create_app("testing")
     with app.app_context():

@@ -42,6 +42,17 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     return fake
 
 
+@pytest.fixture
+def backend(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Embedded only: the fake clock moves the in-memory limiter; Redis keeps its own time.
+
+    The limits in Redis, shared by every worker, are proven against a real server in
+    test_proof_workers.py.
+    """
+    monkeypatch.setenv("TEST_DATABASE_URL", "sqlite://")
+    return "embedded"
+
+
 @pytest.fixture(autouse=True)
 def small_limits(monkeypatch: pytest.MonkeyPatch, clock: FakeClock) -> None:
     """Limits on for the app the fixtures build: 3 a minute, 2 sign-ins and 2 sign-ups."""
