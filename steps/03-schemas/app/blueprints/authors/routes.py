@@ -1,0 +1,54 @@
+"""Author routes: anyone may read and write them until step 04 adds sign-in and roles."""
+
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from app.schemas import AuthorInputSchema, AuthorListQuerySchema, AuthorPageSchema, AuthorSchema
+from app.services import authors
+
+authors_bp = Blueprint("authors", __name__)
+
+author_schema = AuthorSchema()
+author_page_schema = AuthorPageSchema()
+author_query_schema = AuthorListQuerySchema()
+author_input_schema = AuthorInputSchema()
+
+
+@authors_bp.get("")
+def list_authors() -> dict[str, Any]:
+    """List authors, a page at a time."""
+    query = author_query_schema.load(request.args)
+    body: dict[str, Any] = author_page_schema.dump(authors.list_authors(**query))
+    return body
+
+
+@authors_bp.get("/<int:author_id>")
+def get_author(author_id: int) -> dict[str, Any]:
+    """Fetch one author."""
+    body: dict[str, Any] = author_schema.dump(authors.get_author(author_id))
+    return body
+
+
+@authors_bp.post("")
+def create_author() -> tuple[dict[str, Any], int]:
+    """Add an author."""
+    data = author_input_schema.load(request.get_json())
+    body: dict[str, Any] = author_schema.dump(authors.create_author(**data))
+    return body, 201
+
+
+@authors_bp.patch("/<int:author_id>")
+def update_author(author_id: int) -> dict[str, Any]:
+    """Change an author."""
+    changes = author_input_schema.load(request.get_json(), partial=True)
+    author = authors.update_author(author_id=author_id, changes=changes)
+    body: dict[str, Any] = author_schema.dump(author)
+    return body
+
+
+@authors_bp.delete("/<int:author_id>")
+def delete_author(author_id: int) -> Response:
+    """Delete an author who has no books."""
+    authors.delete_author(author_id)
+    return Response(status=204)

@@ -1,0 +1,74 @@
+"""User routes: accounts and each user's loans, open to anyone until step 04 adds sign-in."""
+
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from app.schemas import (
+    LoanPageSchema,
+    UserCreateSchema,
+    UserListQuerySchema,
+    UserLoanListQuerySchema,
+    UserPageSchema,
+    UserSchema,
+    UserUpdateSchema,
+)
+from app.services import loans, users
+
+users_bp = Blueprint("users", __name__)
+
+user_schema = UserSchema()
+user_page_schema = UserPageSchema()
+user_query_schema = UserListQuerySchema()
+user_create_schema = UserCreateSchema()
+user_update_schema = UserUpdateSchema()
+loan_page_schema = LoanPageSchema()
+user_loans_query_schema = UserLoanListQuerySchema()
+
+
+@users_bp.get("")
+def list_users() -> dict[str, Any]:
+    """List users, a page at a time."""
+    query = user_query_schema.load(request.args)
+    body: dict[str, Any] = user_page_schema.dump(users.list_users(**query))
+    return body
+
+
+@users_bp.post("")
+def create_user() -> tuple[dict[str, Any], int]:
+    """Create a user by email and name (step 04 replaces this with registration)."""
+    data = user_create_schema.load(request.get_json())
+    body: dict[str, Any] = user_schema.dump(users.create_user(**data))
+    return body, 201
+
+
+@users_bp.get("/<int:user_id>")
+def get_user(user_id: int) -> dict[str, Any]:
+    """Fetch a user."""
+    body: dict[str, Any] = user_schema.dump(users.find_user(user_id))
+    return body
+
+
+@users_bp.patch("/<int:user_id>")
+def update_user(user_id: int) -> dict[str, Any]:
+    """Change a user's name."""
+    changes = user_update_schema.load(request.get_json())
+    user = users.update_user(user_id=user_id, changes=changes)
+    body: dict[str, Any] = user_schema.dump(user)
+    return body
+
+
+@users_bp.delete("/<int:user_id>")
+def delete_user(user_id: int) -> Response:
+    """Delete a user and their loans; copies they held go back on the shelf."""
+    users.delete_user(user_id)
+    return Response(status=204)
+
+
+@users_bp.get("/<int:user_id>/loans")
+def list_user_loans(user_id: int) -> dict[str, Any]:
+    """List one user's loans."""
+    query = user_loans_query_schema.load(request.args)
+    page = loans.list_user_loans(user_id=user_id, **query)
+    body: dict[str, Any] = loan_page_schema.dump(page)
+    return body

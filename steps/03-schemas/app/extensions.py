@@ -1,0 +1,50 @@
+"""The app's Flask extensions, created unbound here and bound to an app in ``init_extensions``.
+
+Keeping them apart from the factory means any module can import an extension without importing
+the app, which is what makes circular imports impossible. The one import from the app is the
+models' declarative base, which itself imports nothing of the app.
+"""
+
+from typing import Any
+
+from flask import Flask
+from flask_cors import CORS
+from flask_marshmallow import Marshmallow
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import Connection, event
+
+from app.models.base import Base
+
+db = SQLAlchemy(model_class=Base)
+ma = Marshmallow()
+cors = CORS()
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    """Make SQLite enforce foreign keys and leave transactions to SQLAlchemy.
+
+    Python's sqlite3 driver starts transactions late and on its own, which breaks SAVEPOINTs
+    (a released savepoint would commit). Turning that off and emitting BEGIN ourselves (below)
+    gives SQLite the same transactions as PostgreSQL.
+    """
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _begin_sqlite_transaction(connection: Connection) -> None:
+    """Start each SQLite transaction explicitly (see above)."""
+    connection.exec_driver_sql("BEGIN")
+
+
+def init_extensions(app: Flask) -> None:
+    """Bind every extension to ``app``."""
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _configure_sqlite_connection)
+            event.listen(db.engine, "begin", _begin_sqlite_transaction)
+    ma.init_app(app)
+    # Only the API is shared with browsers, and only with the origins the environment allows.
+    cors.init_app(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}})
