@@ -1,0 +1,203 @@
+"""Auth routes: register, sign in, rotate tokens, sign out, and say who is signed in.
+
+Sign-in is rate limited twice: per client address (one attacker, many emails) and per email
+(many addresses, one victim), so neither kind of guessing gets far.
+"""
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+from flask_jwt_extended import get_jwt
+
+from app.extensions import client_address, limiter
+from app.permissions import current_user, login_required, refresh_token_required
+from app.schemas import LoginSchema, LogoutSchema, RegisterSchema, TokenPairSchema, UserSchema
+from app.services import auth, users
+
+auth_bp = Blueprint("auth", __name__)
+
+register_schema = RegisterSchema()
+login_schema = LoginSchema()
+logout_schema = LogoutSchema()
+token_pair_schema = TokenPairSchema()
+user_schema = UserSchema()
+
+
+def login_limit() -> str:
+    """The sign-in limit, from the configuration."""
+    return str(current_app.config["RATELIMIT_LOGIN"])
+
+
+def register_limit() -> str:
+    """The registration limit, from the configuration."""
+    return str(current_app.config["RATELIMIT_REGISTER"])
+
+
+def login_email_key() -> str:
+    """The email being signed in to, normalised, so guesses from many addresses add up."""
+    payload = request.get_json(silent=True)
+    email = payload.get("email") if isinstance(payload, dict) else None
+    if not isinstance(email, str):
+        return f"address:{client_address()}"
+    return f"email:{email.strip().lower()}"
+
+
+@auth_bp.post("/register")
+@limiter.limit(register_limit, key_func=client_address)
+def register() -> tuple[dict[str, Any], int]:
+    """Create an account and answer the new user.
+    ---
+    post:
+      tags: [auth]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: RegisterSchema
+            example: {email: ada@example.org, password: correct-horse-battery, name: Ada Lovelace}
+      responses:
+        201:
+          description: The new user.
+          content:
+            application/json:
+              schema: UserSchema
+        400:
+          $ref: '#/components/responses/BadRequest'
+        409:
+          $ref: '#/components/responses/Conflict'
+        415:
+          $ref: '#/components/responses/UnsupportedMediaType'
+        422:
+          $ref: '#/components/responses/ValidationError'
+        429:
+          $ref: '#/components/responses/RateLimited'
+    """
+    data = register_schema.load(request.get_json())
+    user = users.create_user(**data)
+    body: dict[str, Any] = user_schema.dump(user)
+    return body, 201
+
+
+@auth_bp.post("/login")
+@limiter.limit(login_limit, key_func=client_address)
+@limiter.limit(login_limit, key_func=login_email_key)
+def login() -> dict[str, Any]:
+    """Exchange an email and password for an access token and a refresh token.
+    ---
+    post:
+      tags: [auth]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: LoginSchema
+            example: {email: ada@example.org, password: correct-horse-battery}
+      responses:
+        200:
+          description: The tokens.
+          content:
+            application/json:
+              schema: TokenPairSchema
+              example:
+                access_token: eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.e30.access
+                refresh_token: eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.e30.refresh
+                token_type: Bearer
+                expires_in: 900
+        400:
+          $ref: '#/components/responses/BadRequest'
+        401:
+          $ref: '#/components/responses/Unauthorized'
+        415:
+          $ref: '#/components/responses/UnsupportedMediaType'
+        422:
+          $ref: '#/components/responses/ValidationError'
+        429:
+          $ref: '#/components/responses/RateLimited'
+    """
+    credentials = login_schema.load(request.get_json())
+    user = auth.authenticate(**credentials)
+    body: dict[str, Any] = token_pair_schema.dump(auth.issue_tokens(user))
+    return body
+
+
+@auth_bp.post("/refresh")
+@refresh_token_required
+def refresh() -> dict[str, Any]:
+    """Trade a refresh token (sent as the Bearer token) for a new pair; the old one is revoked.
+    ---
+    post:
+      tags: [auth]
+      security: [{bearerAuth: []}]
+      responses:
+        200:
+          description: A new access token and refresh token.
+          content:
+            application/json:
+              schema: TokenPairSchema
+        401:
+          $ref: '#/components/responses/Unauthorized'
+        429:
+          $ref: '#/components/responses/RateLimited'
+    """
+    pair = auth.refresh_tokens(user=current_user(), claims=get_jwt())
+    body: dict[str, Any] = token_pair_schema.dump(pair)
+    return body
+
+
+@auth_bp.post("/logout")
+@login_required
+def logout() -> Response:
+    """Revoke the access token presented and, if the body names it, the refresh token.
+    ---
+    post:
+      tags: [auth]
+      security: [{bearerAuth: []}]
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema: LogoutSchema
+            example: {refresh_token: eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.e30.signature}
+      responses:
+        204:
+          description: Signed out.
+        400:
+          $ref: '#/components/responses/BadRequest'
+        401:
+          $ref: '#/components/responses/Unauthorized'
+        415:
+          $ref: '#/components/responses/UnsupportedMediaType'
+        422:
+          $ref: '#/components/responses/ValidationError'
+        429:
+          $ref: '#/components/responses/RateLimited'
+    """
+    # The body is optional: read it only when there is one.
+    data = logout_schema.load(request.get_json()) if request.content_length else {}
+    auth.logout(
+        user=current_user(), access_claims=get_jwt(), refresh_token=data.get("refresh_token")
+    )
+    return Response(status=204)
+
+
+@auth_bp.get("/me")
+@login_required
+def me() -> dict[str, Any]:
+    """The signed-in user.
+    ---
+    get:
+      tags: [auth]
+      security: [{bearerAuth: []}]
+      responses:
+        200:
+          description: The user the access token belongs to.
+          content:
+            application/json:
+              schema: UserSchema
+        401:
+          $ref: '#/components/responses/Unauthorized'
+        429:
+          $ref: '#/components/responses/RateLimited'
+    """
+    body: dict[str, Any] = user_schema.dump(current_user())
+    return body

@@ -1,0 +1,54 @@
+"""The API describes itself: the OpenAPI document at /openapi.json, Swagger UI at /docs.
+
+Register both blueprints in create_app: ``docs_bp`` serves the document and ``swagger_ui_bp`` (made
+by flask-swagger-ui, a blueprint of its own) serves the Swagger UI page and its scripts and styles
+from the installed package, so the page needs no CDN.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app
+from flask_swagger_ui import get_swaggerui_blueprint
+
+from app.openapi import build_spec
+
+DOCS_URL = "/docs"
+OPENAPI_URL = "/openapi.json"
+
+docs_bp = Blueprint("docs", __name__)
+
+swagger_ui_bp: Blueprint = get_swaggerui_blueprint(
+    DOCS_URL,
+    OPENAPI_URL,
+    # validatorUrl None: do not send the document to swagger.io's online validator.
+    config={"app_name": "Library API", "validatorUrl": None},
+)
+
+
+@docs_bp.get(OPENAPI_URL)
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI 3.1 document describing this API.
+
+    ---
+    get:
+      tags: [meta]
+      responses:
+        200:
+          description: The OpenAPI document you are reading.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [openapi, info, paths]
+                properties:
+                  openapi:
+                    type: string
+                    const: 3.1.0
+                  info:
+                    type: object
+                  paths:
+                    type: object
+    """
+    return build_spec(current_app)

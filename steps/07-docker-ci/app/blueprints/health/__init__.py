@@ -1,0 +1,5 @@
+"""Health checks for load balancers and orchestrators."""
+
+from app.blueprints.health.routes import health_bp
+
+__all__ = ["health_bp"]

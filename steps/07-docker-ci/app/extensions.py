@@ -1,0 +1,102 @@
+"""The app's Flask extensions, created unbound here and bound to an app in ``init_extensions``.
+
+Keeping them apart from the factory means any module can import an extension without importing
+the app, which is what makes circular imports impossible. The one import from the app is the
+models' declarative base, which itself imports nothing of the app.
+"""
+
+from typing import Any
+
+from flask import Flask, current_app, request
+from flask_caching import Cache
+from flask_cors import CORS
+from flask_jwt_extended import JWTManager, decode_token
+from flask_jwt_extended.exceptions import JWTExtendedException
+from flask_limiter import Limiter
+from flask_marshmallow import Marshmallow
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from jwt import PyJWTError
+from sqlalchemy import Connection, event
+
+from app.models.base import Base
+
+BEARER_PREFIX = "Bearer "
+
+
+def client_address() -> str:
+    """The client's IP address, as ProxyFix established it from the trusted proxies."""
+    return request.remote_addr or "unknown"
+
+
+def rate_limit_key() -> str:
+    """Limit a signed-in user by user id (wherever they connect from), anyone else by address."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith(BEARER_PREFIX):
+        try:
+            claims = decode_token(header.removeprefix(BEARER_PREFIX))
+        except (PyJWTError, JWTExtendedException):
+            # An unusable token earns no identity of its own: count it against the address.
+            return f"address:{client_address()}"
+        return f"user:{claims['sub']}"
+    return f"address:{client_address()}"
+
+
+def default_rate_limit() -> str:
+    """The limit for every route without one of its own, read from the running app's config."""
+    return str(current_app.config["RATELIMIT_DEFAULT"])
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+ma = Marshmallow()
+jwt = JWTManager()
+cache = Cache()
+cors = CORS()
+# Limits are callables so each app (tests build many) reads its own configuration per request.
+limiter = Limiter(
+    rate_limit_key,
+    default_limits=[default_rate_limit],
+    headers_enabled=True,
+    # A dead Redis must not take the API down: count in memory until it is back.
+    in_memory_fallback_enabled=True,
+    swallow_errors=True,
+)
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    """Make SQLite enforce foreign keys and leave transactions to SQLAlchemy.
+
+    Python's sqlite3 driver starts transactions late and on its own, which breaks SAVEPOINTs
+    (a released savepoint would commit). Turning that off and emitting BEGIN ourselves (below)
+    gives SQLite the same transactions as PostgreSQL.
+    """
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _begin_sqlite_transaction(connection: Connection) -> None:
+    """Start each SQLite transaction explicitly (see above)."""
+    connection.exec_driver_sql("BEGIN")
+
+
+def init_extensions(app: Flask) -> None:
+    """Bind every extension to ``app``."""
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _configure_sqlite_connection)
+            event.listen(db.engine, "begin", _begin_sqlite_transaction)
+    migrate.init_app(app, db)
+    ma.init_app(app)
+    jwt.init_app(app)
+    limiter.init_app(app)
+    cache.init_app(app)
+    # Only the API is shared with browsers, and only with the origins the environment allows.
+    cors.init_app(
+        app,
+        resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}},
+        expose_headers=["X-Request-ID", "ETag", "Retry-After"],
+    )

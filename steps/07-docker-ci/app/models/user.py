@@ -1,0 +1,40 @@
+"""A person who can sign in: a member who borrows books, or staff who manage the catalogue."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, TimestampMixin
+
+if TYPE_CHECKING:
+    from app.models.loan import Loan
+
+ROLES = ("member", "librarian", "admin")
+STAFF_ROLES = ("librarian", "admin")
+
+
+class User(TimestampMixin, Base):
+    """An account. Emails are stored in lower case, so the unique index ignores case."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('member', 'librarian', 'admin')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default="member")
+    # Every token carries the version it was issued under; raising it revokes them all at once.
+    token_version: Mapped[int] = mapped_column(default=0)
+
+    loans: Mapped[list[Loan]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="Loan.id"
+    )
+
+    @property
+    def is_staff(self) -> bool:
+        """Librarians and admins manage the catalogue and see every loan."""
+        return self.role in STAFF_ROLES

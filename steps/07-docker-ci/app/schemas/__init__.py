@@ -1,0 +1,42 @@
+"""marshmallow schemas: ``load`` validates what comes in, ``dump`` shapes what goes out."""
+
+from app.schemas.auth import LoginSchema, LogoutSchema, RegisterSchema, TokenPairSchema
+from app.schemas.authors import (
+    AuthorInputSchema,
+    AuthorListQuerySchema,
+    AuthorPageSchema,
+    AuthorSchema,
+)
+from app.schemas.books import BookInputSchema, BookListQuerySchema, BookPageSchema, BookSchema
+from app.schemas.loans import (
+    LoanCreateSchema,
+    LoanListQuerySchema,
+    LoanPageSchema,
+    LoanSchema,
+    UserLoanListQuerySchema,
+)
+from app.schemas.users import UserListQuerySchema, UserPageSchema, UserSchema, UserUpdateSchema
+
+__all__ = [
+    "AuthorInputSchema",
+    "AuthorListQuerySchema",
+    "AuthorPageSchema",
+    "AuthorSchema",
+    "BookInputSchema",
+    "BookListQuerySchema",
+    "BookPageSchema",
+    "BookSchema",
+    "LoanCreateSchema",
+    "LoanListQuerySchema",
+    "LoanPageSchema",
+    "LoanSchema",
+    "LoginSchema",
+    "LogoutSchema",
+    "RegisterSchema",
+    "TokenPairSchema",
+    "UserListQuerySchema",
+    "UserLoanListQuerySchema",
+    "UserPageSchema",
+    "UserSchema",
+    "UserUpdateSchema",
+]

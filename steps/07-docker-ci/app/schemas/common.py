@@ -1,0 +1,82 @@
+"""Fields and query schemas every resource shares: paging, sorting, ISBNs and UTC timestamps."""
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from marshmallow import Schema, ValidationError, fields, validates
+from marshmallow.validate import Range
+
+from app.models.base import MAX_ID
+
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+# Years a book may be published or an author born in: generous, but not absurd.
+YEAR_RANGE = Range(min=-3000, max=2100)
+ID_RANGE = Range(min=1, max=MAX_ID)
+
+
+def isbn13_is_valid(digits: str) -> bool:
+    """True for 13 ASCII digits whose last one is the ISBN-13 check digit of the first twelve."""
+    if len(digits) != 13 or not (digits.isascii() and digits.isdigit()):
+        return False
+    weighted = sum(int(digit) * (3 if index % 2 else 1) for index, digit in enumerate(digits[:12]))
+    return (10 - weighted % 10) % 10 == int(digits[12])
+
+
+class Isbn13(fields.String):
+    """An ISBN-13: hyphens and spaces are allowed on input, 13 digits come out."""
+
+    # marshmallow merges this class attribute with the parent's messages.
+    default_error_messages = {  # noqa: RUF012
+        "invalid_isbn": "Not a valid ISBN-13 (13 digits, valid check digit)."
+    }
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        digits = text.replace("-", "").replace(" ", "")
+        if not isbn13_is_valid(digits):
+            raise self.make_error("invalid_isbn")
+        return digits
+
+
+class UtcDateTime(fields.DateTime):
+    """ISO 8601 timestamps that always carry their UTC offset.
+
+    PostgreSQL returns timezone-aware datetimes; SQLite returns naive ones (stored in UTC).
+    """
+
+    def _serialize(
+        self, value: Any, attr: str | None, obj: Any, **kwargs: Any
+    ) -> str | float | None:
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class PageQuerySchema(Schema):
+    """``?page=``, ``?per_page=`` and ``?sort=``; subclasses list the fields they sort on."""
+
+    sort_fields: ClassVar[tuple[str, ...]] = ()
+
+    page = fields.Integer(load_default=1, validate=Range(min=1))
+    per_page = fields.Integer(
+        load_default=DEFAULT_PER_PAGE, validate=Range(min=1, max=MAX_PER_PAGE)
+    )
+    sort = fields.String(
+        metadata={"description": "A field name; prefix it with '-' for descending order."},
+    )
+
+    @validates("sort")
+    def validate_sort(self, value: str, **_kwargs: Any) -> None:
+        """Accept only the fields this collection sorts on."""
+        if value.removeprefix("-") not in self.sort_fields:
+            allowed = ", ".join(self.sort_fields)
+            raise ValidationError(f"Sort by one of: {allowed} (prefix '-' for descending).")
+
+
+class PageSchema(Schema):
+    """The envelope of every collection; subclasses set ``items``."""
+
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total = fields.Integer(required=True)

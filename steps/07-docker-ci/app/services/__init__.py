@@ -1,0 +1,1 @@
+"""Business rules and transactions. Services are the only code that commits."""

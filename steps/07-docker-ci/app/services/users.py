@@ -1,0 +1,100 @@
+"""Accounts: creating, reading, changing and deleting users."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.caching import invalidate_catalog
+from app.errors import Conflict, Forbidden, NotFound
+from app.extensions import db
+from app.models import Book, User
+from app.models.base import MAX_ID
+from app.pagination import Page, apply_sort, paginate
+from app.services.auth import hash_password
+
+ADMIN = "admin"
+SORT_COLUMNS = {"email": User.email, "name": User.name, "created_at": User.created_at}
+
+
+def create_user(*, email: str, password: str, name: str, role: str = "member") -> User:
+    """Create an account; 409 ``email_taken`` when the email (in any case) is in use."""
+    email = email.strip().lower()
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise _email_taken()
+    user = User(email=email, name=name, role=role, password_hash=hash_password(password))
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        # Another request registered the same email between our check and our insert.
+        db.session.rollback()
+        raise _email_taken() from error
+    return user
+
+
+def list_users(*, page: int, per_page: int, sort: str | None = None) -> Page[User]:
+    """One page of users."""
+    statement = apply_sort(select(User), sort, SORT_COLUMNS, tie_breaker=User.id)
+    return paginate(statement, page=page, per_page=per_page)
+
+
+def find_user(user_id: int) -> User:
+    """The user with this id, or 404."""
+    user = db.session.get(User, user_id) if user_id <= MAX_ID else None
+    if user is None:
+        raise NotFound("No user with this id.")
+    return user
+
+
+def get_user(*, user_id: int, viewer: User) -> User:
+    """A user, for themselves or an admin (403 for anyone else)."""
+    _require_self_or_admin(viewer, user_id)
+    return find_user(user_id)
+
+
+def update_user(*, user_id: int, changes: Mapping[str, Any], viewer: User) -> User:
+    """Apply validated changes: users change their name and password, admins also roles.
+
+    A new password revokes every token issued before it.
+    """
+    _require_self_or_admin(viewer, user_id)
+    if "role" in changes and viewer.role != ADMIN:
+        raise Forbidden("Only an admin can change a role.")
+    user = find_user(user_id)
+    if "name" in changes:
+        user.name = changes["name"]
+    if "role" in changes:
+        user.role = changes["role"]
+    if "password" in changes:
+        user.password_hash = hash_password(changes["password"])
+        # Whoever knew the old password may hold tokens: they stop working now.
+        user.token_version += 1
+    db.session.commit()
+    return user
+
+
+def delete_user(user_id: int) -> None:
+    """Delete a user and their loans, putting the copies they still held back on the shelf."""
+    user = find_user(user_id)
+    active = [loan for loan in user.loans if loan.returned_at is None]
+    for loan in active:
+        db.session.execute(
+            update(Book)
+            .where(Book.id == loan.book_id)
+            .values(copies_available=Book.copies_available + 1)
+        )
+    db.session.delete(user)
+    db.session.commit()
+    if active:
+        invalidate_catalog()
+
+
+def _require_self_or_admin(viewer: User, user_id: int) -> None:
+    if viewer.role != ADMIN and viewer.id != user_id:
+        raise Forbidden("You may only see and change your own account.")
+
+
+def _email_taken() -> Conflict:
+    return Conflict("An account with this email already exists.", code="email_taken")

@@ -1,0 +1,77 @@
+"""Checks that hold the API to its OpenAPI document, shared by the document and contract tests.
+
+``check_response`` is the heart of the contract tests: it finds what the document promises for a
+path, method and status, and fails when the real response breaks that promise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from werkzeug.test import TestResponse
+
+JSON = "application/json"
+
+
+def validate_against(document: dict[str, Any], schema: dict[str, Any], instance: Any) -> None:
+    """Validate ``instance`` against ``schema``, resolving ``#/components/...`` in ``document``.
+
+    Carrying the document's components inside the schema lets its local references resolve
+    without a resolver of their own. Formats (date-time, email...) are checked too.
+    """
+    with_components = {**schema, "components": document["components"]}
+    validator = Draft202012Validator(
+        with_components, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+    validator.validate(instance)
+
+
+def resolve(document: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
+    """Follow a ``{"$ref": "#/components/..."}`` to the object it names."""
+    while "$ref" in item:
+        target: Any = document
+        for part in item["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        item = target
+    return item
+
+
+def documented_response(
+    document: dict[str, Any], path: str, method: str, status: int
+) -> dict[str, Any]:
+    """The response the document promises, or an AssertionError naming what is missing."""
+    operations = document["paths"].get(path)
+    assert operations is not None, f"{path} is not in the document"
+    operation = operations.get(method.lower())
+    assert operation is not None, f"{method.upper()} {path} is not in the document"
+    responses = operation.get("responses", {})
+    response = responses.get(str(status), responses.get("default"))
+    assert response is not None, (
+        f"{method.upper()} {path} answered {status}, which the document does not list"
+        f" (it lists {sorted(responses)})"
+    )
+    return resolve(document, response)
+
+
+def check_response(
+    document: dict[str, Any], path: str, method: str, response: TestResponse
+) -> None:
+    """Fail unless ``response`` is one the document promises for ``method path``.
+
+    ``path`` is the document's template (``/api/v1/books/{book_id}``), not the URL requested.
+    """
+    promised = documented_response(document, path, method, response.status_code)
+    where = f"{method.upper()} {path} -> {response.status_code}"
+    for name, header in promised.get("headers", {}).items():
+        if resolve(document, header).get("required", False):
+            assert name in response.headers, f"{where}: the {name} header is missing"
+    content = promised.get("content")
+    if not content:
+        assert not response.data, f"{where}: the document promises no body, got {response.data!r}"
+        return
+    assert response.mimetype in content, (
+        f"{where}: answered {response.mimetype}, the document lists {sorted(content)}"
+    )
+    if response.mimetype == JSON:
+        validate_against(document, content[JSON]["schema"], response.get_json())

@@ -1,0 +1,134 @@
+"""Configuration: environment-driven, and production refuses to start when unsafe."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from app import create_app
+from app.config import (
+    DEVELOPMENT_JWT_SECRET_KEY,
+    DEVELOPMENT_SECRET_KEY,
+    ConfigError,
+    load_config,
+    normalise_database_url,
+)
+
+STRONG_SECRET = "s" * 40
+STRONG_JWT_SECRET = "j" * 40
+POSTGRES_URL = "postgresql://library:pw@db.internal:5432/library"
+
+
+@pytest.fixture
+def production_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """An environment production accepts; each test then breaks one thing."""
+    monkeypatch.setenv("SECRET_KEY", STRONG_SECRET)
+    monkeypatch.setenv("JWT_SECRET_KEY", STRONG_JWT_SECRET)
+    monkeypatch.setenv("DATABASE_URL", POSTGRES_URL)
+    return monkeypatch
+
+
+@pytest.mark.task("07.3")
+def test_production_starts_with_strong_secrets_and_postgresql(
+    production_env: pytest.MonkeyPatch,
+) -> None:
+    config = load_config("production")
+    assert config.SQLALCHEMY_DATABASE_URI.startswith("postgresql+psycopg://")
+    assert config.SEED_ENABLED is False
+
+
+@pytest.mark.parametrize("variable", ["SECRET_KEY", "JWT_SECRET_KEY"])
+@pytest.mark.parametrize(
+    "value",
+    [None, "short", DEVELOPMENT_SECRET_KEY, DEVELOPMENT_JWT_SECRET_KEY],
+    ids=["missing", "short", "development-default", "development-jwt-default"],
+)
+def test_production_refuses_weak_secrets(
+    production_env: pytest.MonkeyPatch, variable: str, value: str | None
+) -> None:
+    if value is None:
+        production_env.delenv(variable)
+    else:
+        production_env.setenv(variable, value)
+    with pytest.raises(ConfigError, match=variable):
+        create_app("production")
+
+
+@pytest.mark.task("07.3")
+def test_production_refuses_sqlite(production_env: pytest.MonkeyPatch) -> None:
+    production_env.setenv("DATABASE_URL", "sqlite:///library.db")
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        load_config("production")
+
+
+@pytest.mark.task("07.3")
+def test_production_refuses_a_missing_database_url(production_env: pytest.MonkeyPatch) -> None:
+    production_env.delenv("DATABASE_URL")
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        load_config("production")
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:///library.db", "sqlite:///library.db"),
+    ],
+)
+def test_database_urls_use_the_psycopg_3_driver(given: str, expected: str) -> None:
+    assert normalise_database_url(given) == expected
+
+
+def test_app_config_variable_chooses_the_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APP_CONFIG", "testing")
+    assert create_app().config["TESTING"] is True
+
+
+def test_development_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("APP_CONFIG", raising=False)
+    config = load_config()
+    assert config.DEBUG is True
+    assert config.SQLALCHEMY_DATABASE_URI == "sqlite:///library.db"
+
+
+def test_unknown_configuration_is_refused() -> None:
+    with pytest.raises(ConfigError, match="staging"):
+        load_config("staging")
+
+
+def test_token_lifetimes_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JWT_ACCESS_TOKEN_EXPIRES", "60")
+    monkeypatch.setenv("JWT_REFRESH_TOKEN_EXPIRES", "3600")
+    config = load_config("testing")
+    assert timedelta(seconds=60) == config.JWT_ACCESS_TOKEN_EXPIRES
+    assert timedelta(seconds=3600) == config.JWT_REFRESH_TOKEN_EXPIRES
+
+
+def test_default_token_lifetimes_are_15_minutes_and_14_days() -> None:
+    config = load_config("testing")
+    assert timedelta(minutes=15) == config.JWT_ACCESS_TOKEN_EXPIRES
+    assert timedelta(days=14) == config.JWT_REFRESH_TOKEN_EXPIRES
+
+
+def test_redis_url_switches_cache_and_limits_to_redis(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REDIS_URL", "redis://cache.internal:6379/0")
+    config = load_config("testing")
+    assert config.CACHE_TYPE == "RedisCache"
+    assert config.RATELIMIT_STORAGE_URI == "redis://cache.internal:6379/0"
+
+
+def test_without_redis_cache_and_limits_live_in_memory() -> None:
+    config = load_config("testing")
+    assert config.CACHE_TYPE == "SimpleCache"
+    assert config.RATELIMIT_STORAGE_URI == "memory://"
+    assert config.REDIS_URL is None
+
+
+@pytest.mark.task("07.3")
+def test_postgresql_engine_options(production_env: pytest.MonkeyPatch) -> None:
+    options = load_config("production").SQLALCHEMY_ENGINE_OPTIONS
+    assert options["pool_pre_ping"] is True
+    assert 0 < options["connect_args"]["connect_timeout"] <= 10

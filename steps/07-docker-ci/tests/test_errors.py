@@ -1,0 +1,110 @@
+"""Every error answers one JSON shape, whoever raises it: code, message, details, request_id."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+
+ERROR_KEYS = {"code", "message", "details", "request_id"}
+
+
+def assert_error(response_json: object, code: str) -> dict[str, object]:
+    """The body is an error with ``code`` and exactly the four keys."""
+    assert isinstance(response_json, dict)
+    assert set(response_json) == ERROR_KEYS
+    assert response_json["code"] == code
+    assert isinstance(response_json["message"], str)
+    assert response_json["message"]
+    return response_json
+
+
+def test_unknown_route_is_404_not_found(client: FlaskClient) -> None:
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    body = assert_error(response.get_json(), "not_found")
+    assert body["request_id"] == response.headers["X-Request-ID"]
+
+
+def test_wrong_method_is_405_with_allow_header(client: FlaskClient) -> None:
+    response = client.delete("/api/v1/books")
+    assert response.status_code == 405
+    assert_error(response.get_json(), "method_not_allowed")
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}
+
+
+def test_malformed_json_is_400_bad_request(
+    client: FlaskClient, auth_headers: Callable[[str], dict[str, str]]
+) -> None:
+    response = client.post(
+        "/api/v1/authors",
+        data="{not json",
+        content_type="application/json",
+        headers=auth_headers("librarian"),
+    )
+    assert response.status_code == 400
+    assert_error(response.get_json(), "bad_request")
+
+
+def test_non_json_body_is_415_unsupported_media_type(
+    client: FlaskClient, auth_headers: Callable[[str], dict[str, str]]
+) -> None:
+    response = client.post("/api/v1/authors", data="name=Homer", headers=auth_headers("librarian"))
+    assert response.status_code == 415
+    assert_error(response.get_json(), "unsupported_media_type")
+
+
+def test_invalid_fields_are_422_with_messages_per_field(
+    client: FlaskClient, auth_headers: Callable[[str], dict[str, str]]
+) -> None:
+    response = client.post(
+        "/api/v1/books",
+        json={"title": "", "isbn": "123", "colour": "red"},
+        headers=auth_headers("librarian"),
+    )
+    assert response.status_code == 422
+    body = assert_error(response.get_json(), "validation_error")
+    details = body["details"]
+    assert isinstance(details, dict)
+    assert set(details) == {"title", "isbn", "author_id", "colour"}
+    assert all(isinstance(messages, list) and messages for messages in details.values())
+
+
+def test_json_that_is_not_an_object_is_422(
+    client: FlaskClient, auth_headers: Callable[[str], dict[str, str]]
+) -> None:
+    response = client.post("/api/v1/authors", json=[1, 2], headers=auth_headers("librarian"))
+    assert response.status_code == 422
+    assert_error(response.get_json(), "validation_error")
+
+
+def test_unexpected_error_is_500_without_leaking_the_exception(
+    app: Flask, client: FlaskClient
+) -> None:
+    def explode() -> str:
+        raise RuntimeError("secret internals: password=hunter2")
+
+    app.add_url_rule("/explode", view_func=explode)
+    response = client.get("/explode")
+    assert response.status_code == 500
+    body = assert_error(response.get_json(), "internal_error")
+    text = response.get_data(as_text=True)
+    assert "hunter2" not in text
+    assert "Traceback" not in text
+    assert body["details"] == {}
+
+
+def test_unreachable_database_is_503_quickly(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Port 1 on localhost refuses connections at once; nothing listens there.
+    monkeypatch.setenv("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/library")
+    app = create_app("testing")
+    started = time.monotonic()
+    response = app.test_client().get("/api/v1/books")
+    assert time.monotonic() - started < 5
+    assert response.status_code == 503
+    assert_error(response.get_json(), "service_unavailable")

@@ -1,0 +1,51 @@
+"""Liveness, readiness and the API index."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+from app import create_app
+
+
+def test_healthz_is_ok(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+@pytest.mark.task("07.1")
+def test_readyz_checks_the_database(client: FlaskClient) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "status": "ok",
+        "checks": {"database": "ok"},
+    }
+
+
+@pytest.mark.task("07.1")
+def test_readyz_is_503_when_the_database_is_down(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/library")
+    response = create_app("testing").test_client().get("/readyz")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["code"] == "service_unavailable"
+    assert body["details"]["checks"]["database"] == "unavailable"
+
+
+def test_healthz_touches_nothing_even_when_the_database_is_down(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/library")
+    assert create_app("testing").test_client().get("/healthz").status_code == 200
+
+
+def test_index_links_every_collection_and_the_docs(client: FlaskClient) -> None:
+    links = client.get("/api/v1/").get_json()["links"]
+    assert links["books"] == "/api/v1/books"
+    assert links["authors"] == "/api/v1/authors"
+    assert links["loans"] == "/api/v1/loans"
+    assert links["users"] == "/api/v1/users"
+    assert links["openapi"] == "/openapi.json"
+    assert links["docs"] == "/docs"

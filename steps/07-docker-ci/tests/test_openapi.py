@@ -1,0 +1,325 @@
+"""The OpenAPI document is valid 3.1, lists every route, and says what each operation answers.
+
+These tests read the document the app serves; test_contract.py then holds real responses to it.
+Each test collects every offending operation before failing, so one run names all the gaps.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from jsonschema import ValidationError
+from openapi_spec_validator import OpenAPIV31SpecValidator
+from tests.contract_checks import resolve, validate_against
+from werkzeug.routing import Rule
+
+from app.openapi import build_spec
+
+HTTP_METHODS = ("get", "put", "post", "patch", "delete")
+ERROR_RESPONSES = {
+    "400": "BadRequest",
+    "401": "Unauthorized",
+    "403": "Forbidden",
+    "404": "NotFound",
+    "409": "Conflict",
+    "415": "UnsupportedMediaType",
+    "422": "ValidationError",
+    "429": "RateLimited",
+    "503": "ServiceUnavailable",
+}
+BEARER = [{"bearerAuth": []}]
+
+
+@pytest.fixture
+def document(client: FlaskClient) -> dict[str, Any]:
+    """The document as a client downloads it."""
+    response = client.get("/openapi.json")
+    assert response.status_code == 200
+    body: dict[str, Any] = response.get_json()
+    return body
+
+
+def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Every (path, method, operation) in the document."""
+    for path, path_item in document["paths"].items():
+        for method in HTTP_METHODS:
+            if method in path_item:
+                yield path, method, path_item[method]
+
+
+def api_rules(app: Flask) -> list[Rule]:
+    """The URL rules that make up the API: no static files or Swagger UI assets."""
+    return [
+        rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint not in {"static"} and not rule.endpoint.startswith("swagger_ui.")
+    ]
+
+
+def openapi_path(rule: Rule) -> str:
+    """``/books/<int:book_id>`` becomes ``/books/{book_id}``."""
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+
+
+def test_openapi_json_is_json_with_a_request_id(client: FlaskClient) -> None:
+    response = client.get("/openapi.json")
+
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    assert response.headers["X-Request-ID"]
+    assert response.get_json()["openapi"] == "3.1.0"
+
+
+def test_document_is_valid_openapi_3_1(document: dict[str, Any]) -> None:
+    OpenAPIV31SpecValidator(document).validate()
+
+
+def test_document_is_built_once_per_app(app: Flask) -> None:
+    assert build_spec(app) is build_spec(app)
+
+
+def test_document_describes_the_api_and_its_bearer_auth(document: dict[str, Any]) -> None:
+    bearer = document["components"]["securitySchemes"]["bearerAuth"]
+
+    assert document["info"]["title"] == "Library API"
+    assert document["info"]["version"]
+    assert "{code, message, details, request_id}" in document["info"]["description"]
+    assert [server["url"] for server in document["servers"]] == ["/"]
+    assert (bearer["type"], bearer["scheme"], bearer["bearerFormat"]) == ("http", "bearer", "JWT")
+
+
+def test_every_route_is_documented_with_each_of_its_methods(
+    app: Flask, document: dict[str, Any]
+) -> None:
+    missing = [
+        f"{method} {openapi_path(rule)}"
+        for rule in api_rules(app)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+        if method.lower() not in document["paths"].get(openapi_path(rule), {})
+    ]
+
+    assert api_rules(app), "the app has no routes"
+    assert missing == []
+
+
+def test_every_documented_operation_is_served(app: Flask, document: dict[str, Any]) -> None:
+    served = {
+        (openapi_path(rule), method.lower())
+        for rule in api_rules(app)
+        for method in rule.methods or set()
+    }
+
+    assert [f"{m} {p}" for p, m, _ in operations(document) if (p, m) not in served] == []
+
+
+def test_a_route_without_yaml_still_appears_with_its_summary(app: Flask) -> None:
+    def shelve() -> str:
+        """Shelve a book."""
+        return "shelved"
+
+    app.add_url_rule("/api/v1/shelve", "shelve", shelve, methods=["POST"])
+
+    assert build_spec(app)["paths"]["/api/v1/shelve"] == {
+        "post": {"summary": "Shelve a book.", "operationId": "shelve"}
+    }
+
+
+def test_an_endpoint_with_two_rules_is_refused(app: Flask) -> None:
+    def shelf() -> str:
+        """A shelf."""
+        return "shelf"
+
+    app.add_url_rule("/api/v1/shelf", "shelf", shelf)
+    app.add_url_rule("/api/v1/shelves", "shelf", shelf)
+
+    with pytest.raises(ValueError, match="'shelf' has several URL rules"):
+        build_spec(app)
+
+
+def test_every_operation_has_a_summary_tags_and_responses(document: dict[str, Any]) -> None:
+    incomplete = [
+        f"{method.upper()} {path}: no {part}"
+        for path, method, operation in operations(document)
+        for part in ("summary", "tags", "responses", "operationId")
+        if not operation.get(part)
+    ]
+
+    assert incomplete == []
+
+
+def test_every_tag_is_declared_with_a_description(document: dict[str, Any]) -> None:
+    declared = {tag["name"] for tag in document["tags"] if tag.get("description")}
+    used = {tag for _, _, operation in operations(document) for tag in operation.get("tags", [])}
+
+    assert used - declared == set()
+
+
+def test_operations_have_a_success_response(document: dict[str, Any]) -> None:
+    without = [
+        f"{method.upper()} {path}"
+        for path, method, operation in operations(document)
+        if not any(status.startswith(("2", "3")) for status in operation.get("responses", {}))
+    ]
+
+    assert without == []
+
+
+def test_error_responses_are_the_shared_components(document: dict[str, Any]) -> None:
+    off_contract = [
+        f"{method.upper()} {path} {status}"
+        for path, method, operation in operations(document)
+        for status, response in operation.get("responses", {}).items()
+        if status in ERROR_RESPONSES
+        and response != {"$ref": f"#/components/responses/{ERROR_RESPONSES[status]}"}
+    ]
+
+    assert off_contract == []
+
+
+def test_every_error_response_has_the_error_body_and_an_example(document: dict[str, Any]) -> None:
+    for status, name in ERROR_RESPONSES.items():
+        response = document["components"]["responses"][name]
+        media = response["content"]["application/json"]
+        schema = "ValidationError" if status == "422" else "Error"
+
+        assert media["schema"] == {"$ref": f"#/components/schemas/{schema}"}
+        assert set(media["example"]) == {"code", "message", "details", "request_id"}
+        assert "X-Request-ID" in response["headers"]
+    assert "Retry-After" in document["components"]["responses"]["RateLimited"]["headers"]
+
+
+def test_protected_operations_declare_bearer_auth_and_401(document: dict[str, Any]) -> None:
+    protected = [
+        (path, method, operation)
+        for path, method, operation in operations(document)
+        if operation.get("security") == BEARER
+    ]
+
+    assert protected, "no operation declares bearerAuth"
+    assert [f"{m.upper()} {p}" for p, m, op in protected if "401" not in op["responses"]] == []
+
+
+def test_operations_with_a_body_document_its_errors_and_an_example(
+    document: dict[str, Any],
+) -> None:
+    gaps = [
+        f"{method.upper()} {path}: {gap}"
+        for path, method, operation in operations(document)
+        if "requestBody" in operation
+        for gap, missing in (
+            (
+                "no example",
+                "example" not in operation["requestBody"]["content"]["application/json"],
+            ),
+            ("no 422", "422" not in operation.get("responses", {})),
+            ("no 415", "415" not in operation.get("responses", {})),
+        )
+        if missing
+    ]
+
+    assert gaps == []
+
+
+def examples(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], Any]]:
+    """Every (where, schema, example) pair: media types, parameters, headers, schema properties."""
+
+    def walk(node: Any, where: str) -> Iterator[tuple[str, dict[str, Any], Any]]:
+        if isinstance(node, dict):
+            if isinstance(node.get("schema"), dict) and "example" in node:
+                yield where, node["schema"], node["example"]
+            if isinstance(node.get("schema"), dict):
+                for name, example in node.get("examples", {}).items():
+                    yield f"{where}/examples/{name}", node["schema"], example["value"]
+            for key, child in node.items():
+                yield from walk(child, f"{where}/{key}")
+        elif isinstance(node, list):
+            for index, child in enumerate(node):
+                yield from walk(child, f"{where}/{index}")
+
+    yield from walk(document["paths"], "#/paths")
+    yield from walk(document["components"]["responses"], "#/components/responses")
+    yield from walk(document["components"]["parameters"], "#/components/parameters")
+    for name, schema in document["components"]["schemas"].items():
+        for field, prop in schema.get("properties", {}).items():
+            given = [prop["example"]] if "example" in prop else []
+            for example in [*given, *prop.get("examples", [])]:
+                yield f"#/components/schemas/{name}/{field}", prop, example
+
+
+def test_every_example_validates_against_its_schema(document: dict[str, Any]) -> None:
+    found = list(examples(document))
+    invalid = []
+    for where, schema, example in found:
+        try:
+            validate_against(document, schema, example)
+        except ValidationError as error:
+            invalid.append(f"{where}: {error.message}")
+
+    assert len(found) >= len(ERROR_RESPONSES)
+    assert invalid == []
+
+
+def test_nullable_fields_use_3_1_type_lists(document: dict[str, Any]) -> None:
+    assert "nullable" not in str(document["components"]["schemas"])
+
+
+def test_path_parameters_follow_the_url_converters(document: dict[str, Any]) -> None:
+    parameters = document["paths"]["/api/v1/books/{book_id}"]["parameters"]
+
+    assert parameters == [
+        {
+            "in": "path",
+            "name": "book_id",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 0},
+        }
+    ]
+
+
+def test_summary_and_description_come_from_the_docstring(document: dict[str, Any]) -> None:
+    operation = document["paths"]["/openapi.json"]["get"]
+
+    assert operation["summary"] == "The OpenAPI 3.1 document describing this API."
+    assert operation["operationId"] == "docs_openapi_document"
+
+
+def test_inline_responses_carry_the_request_id_header(document: dict[str, Any]) -> None:
+    without = [
+        f"{method.upper()} {path} {status}"
+        for path, method, operation in operations(document)
+        for status, response in operation.get("responses", {}).items()
+        if "X-Request-ID" not in resolve(document, response).get("headers", {})
+    ]
+
+    assert without == []
+
+
+def test_docs_serves_swagger_ui_pointing_at_the_document(client: FlaskClient) -> None:
+    response = client.get("/docs/")
+
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    assert '"url": "/openapi.json"' in response.get_data(as_text=True)
+
+
+def test_docs_without_a_slash_redirects_to_the_page(client: FlaskClient) -> None:
+    response = client.get("/docs")
+
+    assert response.status_code == 308
+    assert response.headers["Location"].endswith("/docs/")
+
+
+def test_swagger_ui_assets_load_from_the_app(client: FlaskClient) -> None:
+    page = client.get("/docs/").get_data(as_text=True)
+    assets = re.findall(r'(?:src|href)="(/docs/[^"]+)"', page)
+
+    assert {"/docs/swagger-ui-bundle.js", "/docs/swagger-ui.css"} <= set(assets)
+    for asset in assets:
+        with client.get(asset) as response:
+            assert response.status_code == 200, asset
+    assert "https://" not in re.sub(r"<!--.*?-->", "", page, flags=re.DOTALL)

@@ -1,0 +1,83 @@
+"""Paging and sorting behave the same on every collection, and bad input is 422, never 500."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask.testing import FlaskClient
+
+COLLECTIONS = ["/api/v1/books", "/api/v1/authors"]
+
+
+@pytest.fixture
+def five_books(make_book: Callable[..., int]) -> list[int]:
+    return [make_book(title=f"Title {n}") for n in range(5)]
+
+
+def test_defaults_are_page_1_of_20(client: FlaskClient, five_books: list[int]) -> None:
+    body = client.get("/api/v1/books").get_json()
+    assert (body["page"], body["per_page"], body["total"]) == (1, 20, 5)
+    assert [book["id"] for book in body["items"]] == five_books
+
+
+def test_pages_split_the_collection_without_overlap(
+    client: FlaskClient, five_books: list[int]
+) -> None:
+    seen = []
+    for page in (1, 2, 3):
+        body = client.get(f"/api/v1/books?page={page}&per_page=2").get_json()
+        assert body["total"] == 5
+        seen += [book["id"] for book in body["items"]]
+    assert seen == five_books
+
+
+def test_page_past_the_end_is_200_with_no_items(client: FlaskClient, five_books: list[int]) -> None:
+    for page in (4, 10**30):
+        response = client.get(f"/api/v1/books?page={page}&per_page=2")
+        assert response.status_code == 200
+        assert response.get_json()["items"] == []
+        assert response.get_json()["total"] == 5
+
+
+def test_per_page_of_100_is_allowed(client: FlaskClient, five_books: list[int]) -> None:
+    assert client.get("/api/v1/books?per_page=100").get_json()["per_page"] == 100
+
+
+@pytest.mark.parametrize("path", COLLECTIONS)
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("page=0", "page"),
+        ("page=-1", "page"),
+        ("page=abc", "page"),
+        ("page=1.5", "page"),
+        ("per_page=0", "per_page"),
+        ("per_page=101", "per_page"),
+        ("per_page=", "per_page"),
+        ("sort=colour", "sort"),
+        ("sort=-", "sort"),
+        ("sort=--title", "sort"),
+        ("colour=red", "colour"),
+    ],
+)
+def test_bad_paging_or_sorting_is_422_naming_the_parameter(
+    client: FlaskClient, path: str, query: str, field: str
+) -> None:
+    response = client.get(f"{path}?{query}")
+    assert response.status_code == 422
+    assert response.get_json()["code"] == "validation_error"
+    assert field in response.get_json()["details"]
+
+
+def test_unknown_sort_field_lists_the_allowed_ones(client: FlaskClient) -> None:
+    message = client.get("/api/v1/books?sort=isbn").get_json()["details"]["sort"][0]
+    assert "title" in message
+    assert "published_year" in message
+
+
+@pytest.mark.parametrize(
+    "query", ["author_id=0", "author_id=99999999999999999999", "available=maybe"]
+)
+def test_bad_filters_are_422(client: FlaskClient, query: str) -> None:
+    assert client.get(f"/api/v1/books?{query}").status_code == 422

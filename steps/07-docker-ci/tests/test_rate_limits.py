@@ -1,0 +1,152 @@
+"""Rate limits: per identity by default, per address and per email on sign-in, 429 with Retry-After.
+
+Limits are off in the testing configuration; these tests turn them on through the environment
+(the configuration reads it when the app is built) and move a fake clock instead of sleeping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import flask_limiter._extension
+import limits.storage.memory
+import limits.strategies
+import pytest
+from conftest import PASSWORD, UserInfo, bearer
+from flask.testing import FlaskClient
+
+from app import create_app
+
+LOGIN = "/api/v1/auth/login"
+
+
+class FakeClock:
+    """Stands in for the ``time`` module where the limiter reads the time."""
+
+    def __init__(self) -> None:
+        self.now = 1_900_000_000.0
+
+    def time(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    fake = FakeClock()
+    for module in (limits.storage.memory, limits.strategies, flask_limiter._extension):
+        monkeypatch.setattr(module, "time", fake)
+    return fake
+
+
+@pytest.fixture(autouse=True)
+def small_limits(monkeypatch: pytest.MonkeyPatch, clock: FakeClock) -> None:
+    """Limits on for the app the fixtures build: 3 a minute, 2 sign-ins and 2 sign-ups."""
+    monkeypatch.setenv("RATELIMIT_ENABLED", "true")
+    monkeypatch.setenv("RATELIMIT_DEFAULT", "3 per minute")
+    monkeypatch.setenv("RATELIMIT_LOGIN", "2 per 10 minutes")
+    monkeypatch.setenv("RATELIMIT_REGISTER", "2 per hour")
+
+
+def from_address(address: str, **headers: str) -> dict[str, Any]:
+    """Request options that make the request come from ``address``."""
+    return {"environ_base": {"REMOTE_ADDR": address}, "headers": headers}
+
+
+def assert_rate_limited(response: Any, *, window: int = 60) -> None:
+    """A 429 in the error shape whose Retry-After lies within the limit's window."""
+    assert response.status_code == 429
+    body = response.get_json()
+    assert body["code"] == "rate_limited"
+    assert set(body) == {"code", "message", "details", "request_id"}
+    # Whole seconds, rounded up: the clock stands still here, so the wait is the window plus 1.
+    assert 0 < int(response.headers["Retry-After"]) <= window + 1
+
+
+def test_default_limit_answers_429_with_retry_after(client: FlaskClient) -> None:
+    for _ in range(3):
+        assert client.get("/api/v1/books").status_code == 200
+    assert_rate_limited(client.get("/api/v1/books"))
+
+
+def test_limit_resets_when_the_window_ends(client: FlaskClient, clock: FakeClock) -> None:
+    for _ in range(3):
+        client.get("/api/v1/books")
+    assert client.get("/api/v1/books").status_code == 429
+    clock.advance(61)
+    assert client.get("/api/v1/books").status_code == 200
+
+
+def test_signed_in_users_are_limited_by_user_not_address(
+    client: FlaskClient,
+    make_user: Callable[..., UserInfo],
+    tokens_for: Callable[[UserInfo], dict[str, Any]],
+) -> None:
+    ada = bearer(tokens_for(make_user())["access_token"])
+    grace = bearer(tokens_for(make_user())["access_token"])
+    for address in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):
+        assert client.get("/api/v1/books", **from_address(address, **ada)).status_code == 200
+    assert_rate_limited(client.get("/api/v1/books", **from_address("10.0.0.4", **ada)))
+    assert client.get("/api/v1/books", **from_address("10.0.0.1", **grace)).status_code == 200
+    assert client.get("/api/v1/books", **from_address("10.0.0.1")).status_code == 200
+
+
+def test_garbage_tokens_count_against_the_address(client: FlaskClient) -> None:
+    for number in range(3):
+        client.get("/api/v1/books", headers=bearer(f"garbage-{number}"))
+    assert_rate_limited(client.get("/api/v1/books"))
+
+
+def test_login_is_limited_per_address(client: FlaskClient) -> None:
+    for number in range(2):
+        wrong = {"email": f"user{number}@example.org", "password": "wrong-password"}
+        assert client.post(LOGIN, json=wrong).status_code == 401
+    response = client.post(LOGIN, json={"email": "other@example.org", "password": "x"})
+    assert_rate_limited(response, window=600)
+
+
+def test_login_is_limited_per_email_across_addresses(
+    client: FlaskClient, make_user: Callable[..., UserInfo]
+) -> None:
+    user = make_user()
+    for address in ("10.0.0.1", "10.0.0.2"):
+        attempt = {"email": user.email, "password": "wrong-password"}
+        assert client.post(LOGIN, json=attempt, **from_address(address)).status_code == 401
+    right = {"email": user.email.upper(), "password": PASSWORD}
+    assert_rate_limited(client.post(LOGIN, json=right, **from_address("10.0.0.3")), window=600)
+
+
+def test_registration_is_limited_per_address(client: FlaskClient) -> None:
+    for number in range(2):
+        body = {"email": f"new{number}@example.org", "password": PASSWORD, "name": "New"}
+        assert client.post("/api/v1/auth/register", json=body).status_code == 201
+    body = {"email": "new9@example.org", "password": PASSWORD, "name": "New"}
+    assert_rate_limited(client.post("/api/v1/auth/register", json=body), window=3600)
+
+
+def test_forged_x_forwarded_for_does_not_dodge_the_limit(client: FlaskClient) -> None:
+    for number in range(3):
+        client.get("/api/v1/books", headers={"X-Forwarded-For": f"203.0.113.{number}"})
+    forged = client.get("/api/v1/books", headers={"X-Forwarded-For": "198.51.100.7"})
+    assert_rate_limited(forged)
+
+
+def test_trusted_proxy_hop_makes_x_forwarded_for_the_client(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PROXY_FIX_X_FOR", "1")
+    client = create_app("testing").test_client()
+    for _ in range(3):
+        client.get("/api/v1/", headers={"X-Forwarded-For": "203.0.113.1"})
+    assert_rate_limited(client.get("/api/v1/", headers={"X-Forwarded-For": "203.0.113.1"}))
+    assert client.get("/api/v1/", headers={"X-Forwarded-For": "203.0.113.2"}).status_code == 200
+
+
+@pytest.mark.task("07.1")
+def test_health_probes_are_never_limited(client: FlaskClient) -> None:
+    for _ in range(10):
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/readyz").status_code == 200

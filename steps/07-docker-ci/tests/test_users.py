@@ -1,0 +1,165 @@
+"""User accounts: admins manage them, every user sees and changes only their own."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from conftest import PASSWORD, UserInfo, bearer
+from flask.testing import FlaskClient
+
+USERS = "/api/v1/users"
+
+
+def test_admin_lists_users_without_secrets(
+    client: FlaskClient,
+    make_user: Callable[..., UserInfo],
+    auth_headers: Callable[[str], dict[str, str]],
+) -> None:
+    make_user()
+    response = client.get(USERS, headers=auth_headers("admin"))
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["total"] == 2
+    for user in body["items"]:
+        assert set(user) == {"id", "email", "name", "role", "created_at"}
+
+
+def test_users_sort_by_email_descending(
+    client: FlaskClient,
+    make_user: Callable[..., UserInfo],
+    auth_headers: Callable[[str], dict[str, str]],
+) -> None:
+    make_user(email="aaa@example.org")
+    make_user(email="zzz@example.org")
+    response = client.get(f"{USERS}?sort=-email", headers=auth_headers("admin"))
+    emails = [user["email"] for user in response.get_json()["items"]]
+    assert emails == sorted(emails, reverse=True)
+    assert emails[0] == "zzz@example.org"
+
+
+def test_user_reads_their_own_account(
+    client: FlaskClient,
+    make_user: Callable[..., UserInfo],
+    tokens_for: Callable[[UserInfo], dict[str, Any]],
+) -> None:
+    user = make_user()
+    response = client.get(f"{USERS}/{user.id}", headers=bearer(tokens_for(user)["access_token"]))
+    assert response.status_code == 200
+    assert response.get_json()["email"] == user.email
+
+
+def test_admin_reads_a_missing_user_as_404(
+    client: FlaskClient, auth_headers: Callable[[str], dict[str, str]]
+) -> None:
+    for user_id in (4242, 99999999999999999999):
+        response = client.get(f"{USERS}/{user_id}", headers=auth_headers("admin"))
+        assert response.status_code == 404
+        assert response.get_json()["code"] == "not_found"
+
+
+def test_user_changes_their_name_and_password(
+    client: FlaskClient,
+    make_user: Callable[..., UserInfo],
+    tokens_for: Callable[[UserInfo], dict[str, Any]],
+) -> None:
+    user = make_user()
+    tokens = tokens_for(user)
+    response = client.patch(
+        f"{USERS}/{user.id}",
+        json={"name": "Renamed", "password": "a-brand-new-password"},
+        headers=bearer(tokens["access_token"]),
+    )
+    assert response.status_code == 200
+    assert response.get_json()["name"] == "Renamed"
+    old = client.post("/api/v1/auth/login", json={"email": user.email, "password": PASSWORD})
+    assert old.status_code == 401
+    new = client.post(
+        "/api/v1/auth/login", json={"email": user.email, "password": "a-brand-new-password"}
+    )
+    assert new.status_code == 200
+    # Tokens issued before the password change no longer work.
+    stale = client.get("/api/v1/auth/me", headers=bearer(tokens["access_token"]))
+    assert stale.status_code == 401
+    assert stale.get_json()["code"] == "token_revoked"
+
+
+def test_user_cannot_change_their_own_role(
+    client: FlaskClient,
+    make_user: Callable[..., UserInfo],
+    tokens_for: Callable[[UserInfo], dict[str, Any]],
+) -> None:
+    user = make_user()
+    response = client.patch(
+        f"{USERS}/{user.id}",
+        json={"role": "admin"},
+        headers=bearer(tokens_for(user)["access_token"]),
+    )
+    assert response.status_code == 403
+    assert response.get_json()["code"] == "forbidden"
+
+
+def test_admin_changes_a_role(
+    client: FlaskClient,
+    make_user: Callable[..., UserInfo],
+    auth_headers: Callable[[str], dict[str, str]],
+) -> None:
+    user = make_user()
+    response = client.patch(
+        f"{USERS}/{user.id}", json={"role": "librarian"}, headers=auth_headers("admin")
+    )
+    assert response.status_code == 200
+    assert response.get_json()["role"] == "librarian"
+
+
+def test_unknown_role_or_field_is_422(
+    client: FlaskClient,
+    make_user: Callable[..., UserInfo],
+    auth_headers: Callable[[str], dict[str, str]],
+) -> None:
+    user = make_user()
+    headers = auth_headers("admin")
+    bad_role = client.patch(f"{USERS}/{user.id}", json={"role": "king"}, headers=headers)
+    assert bad_role.status_code == 422
+    assert "role" in bad_role.get_json()["details"]
+    unknown = client.patch(f"{USERS}/{user.id}", json={"email": "x@y.org"}, headers=headers)
+    assert unknown.status_code == 422
+    assert "email" in unknown.get_json()["details"]
+
+
+def test_admin_deletes_a_user_and_their_copies_return_to_the_shelf(
+    client: FlaskClient,
+    make_user: Callable[..., UserInfo],
+    tokens_for: Callable[[UserInfo], dict[str, Any]],
+    make_book: Callable[..., int],
+    auth_headers: Callable[[str], dict[str, str]],
+) -> None:
+    user = make_user()
+    book_id = make_book(copies=1)
+    borrowed = client.post(
+        "/api/v1/loans", json={"book_id": book_id}, headers=bearer(tokens_for(user)["access_token"])
+    )
+    assert borrowed.status_code == 201
+    admin = auth_headers("admin")
+    assert client.delete(f"{USERS}/{user.id}", headers=admin).status_code == 204
+    assert client.get(f"{USERS}/{user.id}", headers=admin).status_code == 404
+    assert client.get(f"/api/v1/books/{book_id}").get_json()["copies_available"] == 1
+
+
+def test_user_sees_their_own_loans_and_staff_see_anyones(
+    client: FlaskClient,
+    make_user: Callable[..., UserInfo],
+    tokens_for: Callable[[UserInfo], dict[str, Any]],
+    make_book: Callable[..., int],
+    auth_headers: Callable[[str], dict[str, str]],
+) -> None:
+    user = make_user()
+    headers = bearer(tokens_for(user)["access_token"])
+    client.post("/api/v1/loans", json={"book_id": make_book()}, headers=headers)
+    own = client.get(f"{USERS}/{user.id}/loans", headers=headers)
+    assert own.status_code == 200
+    assert own.get_json()["total"] == 1
+    staff = client.get(f"{USERS}/{user.id}/loans", headers=auth_headers("librarian"))
+    assert staff.get_json()["total"] == 1
+    missing = client.get(f"{USERS}/4242/loans", headers=auth_headers("librarian"))
+    assert missing.status_code == 404
