@@ -7,32 +7,46 @@ git-ignored ``docs/generated/`` folder, the pieces the pages include with ``--8<
 - ``steps/<NN>/tasks.md`` and ``steps/<NN>/changes.md``: each step's tasks with hints, and what it
   changes from the step before (``workshop.diffing.diff_folders``, the same diff ``workshop diff``
   prints);
-- ``benchmarks.md``: the final app's benchmark table when ``final/benchmarks/latest.md`` exists.
+- ``benchmarks.md``: the final app's benchmark table when ``final/benchmarks/latest.md`` exists;
+- ``notebooks-list.md``: a link to each class notebook's page, for the instructor guide;
+- ``notebooks/<name>.ipynb``: each notebook of ``notebooks/`` executed against a live final app
+  (``workshop.live.execute_all``), which mkdocs-jupyter renders with its outputs. The repository
+  keeps the notebooks without outputs; a notebook is executed again only when it, the final app or
+  ``workshop/live.py`` changed since its copy was made (``notebooks/hashes.json`` records what
+  each copy was made from), so a ``mkdocs serve`` rebuild stays fast.
 
 It also exports the final app's OpenAPI document and Swagger UI's files into the site, fills the
-"The steps" section of the navigation from the manifest, and turns links to repository files
+"The steps" and "Notebooks" sections of the navigation from the manifest and ``notebooks/``, and
+turns links to repository files
 (``../steps/01-factory/app/config.py``) into pages showing those files, failing the build when a
-linked file does not exist. Adding a step therefore takes one manifest entry and one chapter page.
+linked file does not exist. Adding a step therefore takes one manifest entry and one chapter page;
+adding a notebook takes only the notebook.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import os
 import posixpath
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import AnchorLink
 
 from workshop.diffing import diff_folders
+from workshop.live import LiveError, execute_all, notebook_paths
 from workshop.manifest import Manifest, ManifestError, Step, load_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +56,28 @@ BENCHMARKS = Path("final") / "benchmarks" / "latest.md"
 
 # The navigation section this module fills with one chapter per step, in manifest order.
 STEPS_SECTION = "The steps"
+# The navigation section this module fills with one page per notebook, in name order.
+NOTEBOOKS_SECTION = "Notebooks"
+NOTEBOOKS = ROOT / "notebooks"
+# Where the site serves the notebooks' pages (notebooks/01-tour/), and where their executed copies
+# go: the pages' sources are docs/generated/notebooks/<name>.ipynb, served as notebooks/<name>.
+NOTEBOOKS_URI = "notebooks"
+EXECUTED = GENERATED / NOTEBOOKS_URI
+# Next to the copies: for each copy, the hash of the inputs it was made from.
+HASHES_FILE = "hashes.json"
+# mkdocs-jupyter keeps each notebook's rendered HTML here between builds (its own default is a
+# folder of whatever directory MkDocs runs in).
+JUPYTER_PLUGIN = "mkdocs-jupyter"
+RENDER_CACHE = GENERATED / "jupyter-cache"
+# Besides the notebook itself, what an executed copy depends on: the code that runs the notebooks
+# and the app they talk to (its code, its migrations and its entry point). A change to any of
+# them executes every notebook again.
+EXECUTION_INPUTS = (
+    Path("workshop") / "live.py",
+    Path("final") / "app",
+    Path("final") / "migrations",
+    Path("final") / "wsgi.py",
+)
 # Where the site serves the exported OpenAPI document and Swagger UI's files.
 OPENAPI_URI = "assets/api/openapi.json"
 SWAGGER_UI_URI = "assets/swagger-ui"
@@ -50,6 +86,12 @@ SWAGGER_UI_FILES = ("swagger-ui-bundle.js", "swagger-ui.css", "LICENSE")
 SOURCE_URI = "source"
 OPENAPI_TIMEOUT_SECONDS = 120
 
+# Each heading of a rendered page, in document order: its id and its inner HTML.
+HEADING = re.compile(
+    r"<h(?P<level>[1-6])\b[^>]*\sid=\"(?P<id>[^\"]+)\"[^>]*>(?P<inner>.*?)</h(?P=level)>", re.S
+)
+# nbconvert's permalink inside each heading of a notebook.
+ANCHOR_LINK = re.compile(r"<a class=\"anchor-link\"[^>]*>.*?</a>", re.S)
 # Markdown links written in a page: [text](target "optional title").
 LINK = re.compile(r"(?P<open>\]\()(?P<target>[^)\s]+)(?P<rest>(?:\s+\"[^\"]*\")?\))")
 LANGUAGES = {
@@ -93,7 +135,10 @@ SERVICE_VARIABLES = (
 class _State:
     """What ``on_pre_build`` produced for the hooks that run after it, within one build."""
 
-    openapi: str = ""
+    def __init__(self) -> None:
+        self.openapi = ""
+        # The executed copies of the notebooks, in navigation order.
+        self.notebooks: list[Path] = []
 
 
 STATE = _State()
@@ -274,6 +319,157 @@ def export_openapi(final: Path) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
+# --- The notebooks ------------------------------------------------------------------------------
+
+
+def notebook_title(path: Path) -> str:
+    """A notebook's title: the first level-one heading of its Markdown cells, else its name."""
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError) as error:
+        raise PluginError(f"Cannot read the notebook {path.name}: {error}") from error
+    for cell in cells:
+        if cell.get("cell_type") != "markdown":
+            continue
+        source = cell.get("source", "")
+        text = "".join(source) if isinstance(source, list) else str(source)
+        for line in text.splitlines():
+            if line.startswith("# "):
+                return line[2:].strip()
+    return path.stem
+
+
+def notebook_uri(path: Path) -> str:
+    """The docs-relative source path of a notebook's page (``notebooks/01-tour.ipynb``)."""
+    return f"{NOTEBOOKS_URI}/{path.name}"
+
+
+def notebooks_list_markdown(sources: Iterable[Path]) -> str:
+    """A list linking each notebook's page, with the file to open in JupyterLab.
+
+    Links are relative to the docs folder's root: include this only in a page that lives there.
+    """
+    rows = [
+        f"- [{escape_text(notebook_title(path))}]({notebook_uri(path)}): `notebooks/{path.name}`"
+        for path in sources
+    ]
+    return "\n".join(rows) + "\n" if rows else "There are no notebooks in `notebooks/` yet.\n"
+
+
+def _file_digest(root: Path, path: Path) -> bytes:
+    """A file's path relative to ``root`` and the hash of its content, as one record."""
+    content = hashlib.sha256(path.read_bytes()).hexdigest()
+    return f"{path.relative_to(root).as_posix()}\0{content}\n".encode()
+
+
+def inputs_hash(root: Path, inputs: Iterable[Path] = EXECUTION_INPUTS) -> str:
+    """One hash of everything an executed copy depends on besides the notebook itself.
+
+    ``inputs`` are files or folders relative to ``root``; a folder counts with every file in it
+    (by path and content) except Python's caches, so renaming a file changes the hash too.
+    """
+    hasher = hashlib.sha256()
+    for relative in inputs:
+        path = root / relative
+        if path.is_file():
+            hasher.update(_file_digest(root, path))
+            continue
+        for file in sorted(path.rglob("*")):
+            if file.is_file() and "__pycache__" not in file.parts and file.suffix != ".pyc":
+                hasher.update(_file_digest(root, file))
+    return hasher.hexdigest()
+
+
+def notebook_hash(path: Path, shared: str) -> str:
+    """The hash an executed copy of ``path`` is made from: the notebook plus the shared inputs."""
+    return hashlib.sha256(shared.encode() + b"\0" + path.read_bytes()).hexdigest()
+
+
+def _read_hashes(out: Path) -> dict[str, str]:
+    try:
+        recorded = json.loads((out / HASHES_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(recorded, dict):
+        return {}
+    return {str(name): str(value) for name, value in recorded.items()}
+
+
+def stale_notebooks(
+    sources: Iterable[Path], out: Path, wanted: dict[str, str], recorded: dict[str, str]
+) -> list[Path]:
+    """The notebooks whose copy in ``out`` is missing or was made from other inputs.
+
+    ``wanted`` maps a notebook's name to the hash of its inputs now, ``recorded`` to the hash
+    its copy was made from.
+    """
+    return [
+        path
+        for path in sources
+        if recorded.get(path.name) != wanted[path.name] or not (out / path.name).is_file()
+    ]
+
+
+def _anchors(items: Iterable[AnchorLink]) -> Iterator[AnchorLink]:
+    for item in items:
+        yield item
+        yield from _anchors(item.children)
+
+
+def align_toc(html: str, toc: Iterable[AnchorLink]) -> None:
+    """Point a notebook page's table of contents at its headings' real ids, with their full text.
+
+    mkdocs-jupyter builds the table of contents from a Markdown conversion of the notebook, which
+    leaves inline code out of ids and titles (``#no-copy-left``, "No copy left:"), while the
+    page's headings keep it (``id="no-copy-left-book_unavailable"``). Both list the same headings
+    in the same order, so each entry takes the id and text of its heading; when the counts
+    differ, nothing is changed (and the link check of the tests reports the broken anchors).
+    """
+    anchors = list(_anchors(toc))
+    headings = list(HEADING.finditer(html))
+    if len(anchors) != len(headings):
+        return
+    for anchor, heading in zip(anchors, headings, strict=True):
+        anchor.id = heading["id"]
+        anchor.title = re.sub(r"<[^>]+>", "", ANCHOR_LINK.sub("", heading["inner"])).strip()
+
+
+def execute_notebooks(sources: list[Path], out: Path, root: Path = ROOT) -> list[Path]:
+    """Bring the executed copies in ``out`` up to date with ``sources``; return the ones executed.
+
+    Only stale copies are made again, all against one fresh final app (``execute_all``), in a
+    scratch folder first: a failed run leaves the previous copies and their hashes as they were.
+    Copies of notebooks that no longer exist are removed. Raises PluginError with the
+    ``LiveError``'s message, which names the notebook and the cell, when a notebook fails.
+    """
+    shared = inputs_hash(root)
+    wanted = {path.name: notebook_hash(path, shared) for path in sources}
+    recorded = {name: value for name, value in _read_hashes(out).items() if name in wanted}
+    stale = stale_notebooks(sources, out, wanted, recorded)
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.ipynb"):
+        if old.name not in wanted:
+            old.unlink()
+    if stale:
+        with tempfile.TemporaryDirectory(prefix="notebooks-") as scratch:
+            source_dir, executed_dir = Path(scratch) / "source", Path(scratch) / "executed"
+            source_dir.mkdir()
+            for path in stale:
+                shutil.copyfile(path, source_dir / path.name)
+            try:
+                written = execute_all(executed_dir, notebooks=source_dir)
+            except LiveError as error:
+                raise PluginError(
+                    f"Cannot execute the notebooks for the site (a notebook's page shows its "
+                    f"outputs, so the build stops here):\n{error}"
+                ) from error
+            for copy in written:
+                shutil.copyfile(copy, out / copy.name)
+                recorded[copy.name] = wanted[copy.name]
+    write_if_changed(out / HASHES_FILE, json.dumps(recorded, indent=2, sort_keys=True) + "\n")
+    return stale
+
+
 # --- Links to repository files ------------------------------------------------------------------
 
 
@@ -361,8 +557,24 @@ def _steps_nav(manifest: Manifest) -> list[dict[str, str]]:
     return [{f"{step.id} {step.title}": step.chapter} for step in manifest.steps]
 
 
+def _notebooks_nav(sources: Iterable[Path]) -> list[dict[str, str]]:
+    return [{notebook_title(path): notebook_uri(path)} for path in sources]
+
+
+def _fill_section(config: MkDocsConfig, section: str, entries: list[dict[str, str]]) -> None:
+    """Put ``entries`` under the top-level navigation section called ``section``."""
+    for entry in config.nav or []:
+        if isinstance(entry, dict) and section in entry:
+            entry[section] = entries
+            return
+    raise PluginError(f'mkdocs.yml\'s nav needs a section called "{section}".')
+
+
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    """Anchor the snippet paths at the repository and fill the steps' navigation."""
+    """Anchor the snippet paths and the notebooks' render cache at the repository; fill the nav.
+
+    The navigation gets one chapter per step (manifest order) and one page per notebook.
+    """
     snippets = config.mdx_configs.setdefault("pymdownx.snippets", {})
     bases = snippets.get("base_path", ["."])
     bases = [bases] if isinstance(bases, str) else bases
@@ -374,24 +586,44 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         raise PluginError(f"Cannot read the workshop's manifest: {error}") from error
     for step in manifest.steps:
         check_chapter(step)
-    for entry in config.nav or []:
-        if isinstance(entry, dict) and STEPS_SECTION in entry:
-            entry[STEPS_SECTION] = _steps_nav(manifest)
-            break
-    else:
-        raise PluginError(f'mkdocs.yml\'s nav needs a section called "{STEPS_SECTION}".')
+    _fill_section(config, STEPS_SECTION, _steps_nav(manifest))
+    _fill_section(config, NOTEBOOKS_SECTION, _notebooks_nav(notebook_paths(NOTEBOOKS)))
+
+    jupyter = config.plugins.get(JUPYTER_PLUGIN)
+    if jupyter is None:
+        raise PluginError(
+            f"mkdocs.yml must enable the {JUPYTER_PLUGIN} plugin: it renders the notebooks."
+        )
+    jupyter.config["cache_dir"] = str(RENDER_CACHE)
     return config
 
 
 def on_pre_build(config: MkDocsConfig) -> None:  # noqa: ARG001 - MkDocs passes it by name
-    """Generate the includes and export the OpenAPI document before MkDocs reads any page."""
+    """Generate the includes, export the OpenAPI document and execute the stale notebooks."""
     generate(ROOT, GENERATED)
     STATE.openapi = export_openapi(ROOT / "final")
+    sources = notebook_paths(NOTEBOOKS)
+    write_if_changed(GENERATED / "notebooks-list.md", notebooks_list_markdown(sources))
+    execute_notebooks(sources, EXECUTED)
+    STATE.notebooks = [EXECUTED / path.name for path in sources]
 
 
+# Before mkdocs-jupyter's on_files (priority 0), which turns the .ipynb files it finds, these
+# included, into pages.
+@event_priority(50)
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    """Add the OpenAPI document, Swagger UI's files and a page per linked repository file."""
+    """Add the OpenAPI document, Swagger UI, the executed notebooks and the linked files' pages."""
     files.append(File.generated(config, OPENAPI_URI, content=STATE.openapi))
+    for copy in STATE.notebooks:
+        # A File rooted in docs/generated/, not File.generated(): mkdocs-jupyter's wrapper
+        # recomputes the source path from the file's folder, which a generated File lacks.
+        notebook = File(
+            notebook_uri(copy),
+            src_dir=str(GENERATED),
+            dest_dir=config.site_dir,
+            use_directory_urls=config.use_directory_urls,
+        )
+        files.append(notebook)
     dist = swagger_ui_dist()
     for name in SWAGGER_UI_FILES:
         source = dist / name
@@ -443,3 +675,15 @@ def on_page_markdown(
         return f"{match['open']}{link}{'#' + anchor if anchor else ''}{match['rest']}"
 
     return LINK.sub(rewrite, markdown)
+
+
+def on_page_content(
+    html: str,
+    page: Page,
+    config: MkDocsConfig,  # noqa: ARG001 - MkDocs passes it by name
+    files: Files,  # noqa: ARG001
+) -> str:
+    """Make a notebook page's table of contents link to its headings."""
+    if page.file.src_uri.startswith(f"{NOTEBOOKS_URI}/") and page.file.src_uri.endswith(".ipynb"):
+        align_toc(html, page.toc)
+    return html
