@@ -1,8 +1,10 @@
 """The handbook site: it builds strictly, every page and link is there, and it renders in a browser.
 
 The site is built once per session, from another working directory than the repository's, the way
-`make docs` and CI build it. The hook module's pieces are then tested on their own, on inputs the
-real repository does not have yet (a second step, a broken final app, a benchmark file).
+`make docs` and CI build it. That build also executes the notebooks against a live final app,
+unless their executed copies in docs/generated/notebooks/ are up to date. The hook module's pieces
+are then tested on their own, on inputs the real repository does not have yet (a second step, a
+broken final app, a benchmark file, notebooks that change).
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from types import ModuleType
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from mkdocs.structure.toc import AnchorLink
 
+from workshop.live import LiveError, notebook_paths
 from workshop.manifest import Manifest, Step, load_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -401,6 +405,185 @@ def test_the_build_fails_clearly_when_the_final_app_cannot_be_imported(tmp_path:
     message = str(caught.value)
     assert "Cannot export the OpenAPI document" in message
     assert "No module named 'app.commands'" in message
+
+
+# --- Notebooks ----------------------------------------------------------------------------------
+
+NOTEBOOKS = notebook_paths(ROOT / "notebooks")
+OUTPUT = re.compile(r'<div class="[^"]*\bjp-OutputArea-output\b[^"]*"[^>]*>(.*?)</div>', re.S)
+
+
+def notebook_page(site: Path, notebook: Path) -> str:
+    """The built HTML of a notebook's page: notebooks/01-tour.ipynb is at notebooks/01-tour/."""
+    return (site / "notebooks" / notebook.stem / "index.html").read_text(encoding="utf-8")
+
+
+def output_text(markup: str) -> str:
+    """The text of a notebook page's output areas, without tags."""
+    return html.unescape(re.sub(r"<[^>]+>", "", "\n".join(OUTPUT.findall(markup))))
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.name)
+def test_each_notebook_has_a_page_with_its_outputs(site: Path, notebook: Path) -> None:
+    markup = notebook_page(site, notebook)
+    assert "md-content" in markup
+    assert hooks.notebook_title(notebook) in markup
+    assert output_text(markup).strip(), f"{notebook.name}: its page shows no output"
+    stderr = re.search(r'<div[^>]*data-mime-type="application/vnd\.jupyter\.stderr"', markup)
+    assert stderr is None, f"{notebook.name}: its page shows an error or a warning"
+
+
+def test_the_tour_page_shows_what_its_cells_printed(site: Path) -> None:
+    outputs = output_text(notebook_page(site, ROOT / "notebooks" / "01-tour.ipynb"))
+    assert "is up: {'status': 'ok'}" in outputs
+    assert '"code": "not_found"' in outputs
+
+
+def test_the_limits_page_shows_its_charts(site: Path) -> None:
+    markup = notebook_page(site, ROOT / "notebooks" / "04-limits-and-cache.ipynb")
+    assert markup.count('src="data:image/png;base64,') >= 2
+
+
+def test_the_notebooks_navigation_lists_every_notebook_in_order(site: Path) -> None:
+    home = (site / "index.html").read_text(encoding="utf-8")
+    positions = [home.find(f'href="notebooks/{path.stem}/"') for path in NOTEBOOKS]
+    assert -1 not in positions
+    assert positions == sorted(positions)
+
+
+def test_the_instructor_guide_links_every_notebook_page(site: Path) -> None:
+    markup = built_page(site, "instructors.md").read_text(encoding="utf-8")
+    for path in NOTEBOOKS:
+        assert f'href="../notebooks/{path.stem}/"' in markup, path.name
+
+
+def test_a_notebook_table_of_contents_takes_the_ids_of_its_headings() -> None:
+    top = AnchorLink("03 · Loans", "03-loans", 1)
+    top.children = [AnchorLink("No copy left: book_unavailable", "no-copy-left", 2)]
+    html = (
+        '<h1 id="03-loans">03 · Loans<a class="anchor-link" href="#03-loans">¶</a></h1><p>x</p>'
+        '<h2 class="x" id="no-copy-left-book_unavailable">No copy left: <code>book_unavailable'
+        "</code></h2>"
+    )
+    hooks.align_toc(html, [top])
+    assert [top.id, top.children[0].id] == ["03-loans", "no-copy-left-book_unavailable"]
+    assert [top.title, top.children[0].title] == ["03 · Loans", "No copy left: book_unavailable"]
+    hooks.align_toc('<h1 id="other">', [top])
+    assert top.id == "03-loans"
+
+
+def write_notebook(folder: Path, name: str, heading: str) -> Path:
+    """A minimal notebook file: one Markdown cell with ``heading``, one code cell."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": ["Intro\n", f"# {heading}\n"]},
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "source": "1 + 1",
+            "outputs": [],
+            "execution_count": None,
+        },
+    ]
+    path = folder / name
+    path.write_text(
+        hooks.json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    )
+    return path
+
+
+def test_a_notebook_is_titled_by_its_first_heading(tmp_path: Path) -> None:
+    assert (
+        hooks.notebook_title(write_notebook(tmp_path, "07-x.ipynb", "07 · Seven")) == "07 · Seven"
+    )
+    untitled = write_notebook(tmp_path, "08-y.ipynb", "x")
+    untitled.write_text('{"cells": []}', encoding="utf-8")
+    assert hooks.notebook_title(untitled) == "08-y"
+
+
+class FakeExecution:
+    """Stands in for ``workshop.live.execute_all``: copies the notebooks and records their names."""
+
+    def __init__(self) -> None:
+        self.runs: list[list[str]] = []
+
+    def __call__(self, out_dir: Path, notebooks: Path) -> list[Path]:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        names = sorted(path.name for path in notebooks.glob("*.ipynb"))
+        self.runs.append(names)
+        for name in names:
+            shutil.copyfile(notebooks / name, out_dir / name)
+        return [out_dir / name for name in names]
+
+
+@pytest.fixture
+def workshop_root(tmp_path: Path) -> Path:
+    """A repository with two notebooks and the inputs an executed copy depends on."""
+    root = tmp_path / "repo"
+    write_notebook(root / "notebooks", "01-a.ipynb", "A")
+    write_notebook(root / "notebooks", "02-b.ipynb", "B")
+    (root / "workshop").mkdir()
+    (root / "workshop" / "live.py").write_text("# runs notebooks\n", encoding="utf-8")
+    write_app(root / "final", "VERSION = 1\n")
+    return root
+
+
+def test_notebooks_are_executed_again_only_when_their_inputs_change(
+    workshop_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakeExecution()
+    monkeypatch.setattr(hooks, "execute_all", fake)
+    out = tmp_path / "executed"
+
+    def build() -> list[str]:
+        sources = notebook_paths(workshop_root / "notebooks")
+        return [path.name for path in hooks.execute_notebooks(sources, out, workshop_root)]
+
+    assert build() == ["01-a.ipynb", "02-b.ipynb"]
+    assert build() == []
+    write_notebook(workshop_root / "notebooks", "02-b.ipynb", "B, edited")
+    assert build() == ["02-b.ipynb"]
+    (workshop_root / "final" / "app" / "__init__.py").write_text("VERSION = 2\n", encoding="utf-8")
+    assert build() == ["01-a.ipynb", "02-b.ipynb"]
+    (workshop_root / "workshop" / "live.py").write_text("# changed\n", encoding="utf-8")
+    assert build() == ["01-a.ipynb", "02-b.ipynb"]
+    (out / "01-a.ipynb").unlink()
+    assert build() == ["01-a.ipynb"]
+    (workshop_root / "notebooks" / "02-b.ipynb").unlink()
+    assert build() == []
+    assert sorted(path.name for path in out.glob("*.ipynb")) == ["01-a.ipynb"]
+    both = ["01-a.ipynb", "02-b.ipynb"]
+    assert fake.runs == [both, ["02-b.ipynb"], both, both, ["01-a.ipynb"]]
+
+
+def test_a_failing_notebook_fails_the_build_and_keeps_the_old_copies(
+    workshop_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "executed"
+    sources = notebook_paths(workshop_root / "notebooks")
+    monkeypatch.setattr(hooks, "execute_all", FakeExecution())
+    hooks.execute_notebooks(sources, out, workshop_root)
+    hashes = (out / hooks.HASHES_FILE).read_text(encoding="utf-8")
+
+    def failing(out_dir: Path, notebooks: Path) -> list[Path]:
+        raise LiveError("02-b.ipynb: cell 1 failed; it starts with:\n    1 + 1\nZeroDivisionError")
+
+    monkeypatch.setattr(hooks, "execute_all", failing)
+    write_notebook(workshop_root / "notebooks", "02-b.ipynb", "B, broken")
+    with pytest.raises(hooks.PluginError) as caught:
+        hooks.execute_notebooks(sources, out, workshop_root)
+    assert "02-b.ipynb: cell 1 failed" in str(caught.value)
+    assert "ZeroDivisionError" in str(caught.value)
+    assert (out / hooks.HASHES_FILE).read_text(encoding="utf-8") == hashes
+    assert "B, broken" not in (out / "02-b.ipynb").read_text(encoding="utf-8")
+
+
+def test_the_notebook_list_links_each_page_relative_to_the_docs_root(workshop_root: Path) -> None:
+    listing = hooks.notebooks_list_markdown(notebook_paths(workshop_root / "notebooks"))
+    assert listing == (
+        "- [A](notebooks/01-a.ipynb): `notebooks/01-a.ipynb`\n"
+        "- [B](notebooks/02-b.ipynb): `notebooks/02-b.ipynb`\n"
+    )
 
 
 # --- In a browser -------------------------------------------------------------------------------
