@@ -50,6 +50,11 @@ test-tools: setup
 verify: setup
 	$(BIN)/workshop verify
 
+# The final app under gunicorn against a bare Flask route: requests/s and latency per row, written
+# to final/benchmarks/latest.md. On PostgreSQL + Redis when TEST_DATABASE_URL and TEST_REDIS_URL are set.
+bench: setup
+	cd final && ../$(BIN)/python benchmarks/run.py
+
 # The handbook on http://127.0.0.1:8000, rebuilt on every change (mkdocs.yml, docs/hooks.py).
 docs: setup
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
