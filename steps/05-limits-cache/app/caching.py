@@ -29,7 +29,7 @@ def _cache_get(key: str) -> Any:
     try:
         return cache.get(key)
     except (RedisError, OSError):
-        # BEGIN TASK 05.4
+        # BEGIN TASK 05.3
         current_app.logger.warning("Cache unavailable; reading %s from the database", key)
         return None
         # END TASK

@@ -40,7 +40,7 @@ def test_cached_reads_work_on_redis(redis_app: Flask, make_book: Callable[..., i
     assert again.status_code == 304
 
 
-@pytest.mark.task("05.4")
+@pytest.mark.task("05.3")
 def test_public_reads_survive_a_dead_redis(monkeypatch: pytest.MonkeyPatch) -> None:
     # Nothing listens on port 1: the limiter falls back to memory and the cache is skipped.
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")

@@ -35,7 +35,7 @@ def register_limit() -> str:
 
 def login_email_key() -> str:
     """The email being signed in to, normalised, so guesses from many addresses add up."""
-    # BEGIN TASK 05.3
+    # BEGIN TASK 05.2
     payload = request.get_json(silent=True)
     email = payload.get("email") if isinstance(payload, dict) else None
     if not isinstance(email, str):
