@@ -12,19 +12,56 @@ from pathlib import Path
 import pytest
 
 REPORT_OPTION = "--workshop-report"
+ONLY_OPTION = "--workshop-only-tasks"
+EXCEPT_OPTION = "--workshop-except-tasks"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """Add the option that names the report file."""
+    """Add the options that name the report file and choose tests by their tasks."""
     parser.addoption(REPORT_OPTION, default=None, help="write per-test results and tasks as JSON")
+    parser.addoption(ONLY_OPTION, default="", help="run only tests marked with these tasks (a,b)")
+    parser.addoption(EXCEPT_OPTION, default="", help="skip tests marked with these tasks (a,b)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Register the ``task`` marker and, when a report file is named, the collector."""
     config.addinivalue_line("markers", "task(id): the exercise task this test checks")
+    config.pluginmanager.register(TaskSelection(config), "workshop-selection")
     target = config.getoption(REPORT_OPTION)
     if target:
         config.pluginmanager.register(ReportCollector(Path(target)), "workshop-report")
+
+
+def _tasks_of(item: pytest.Item) -> set[str]:
+    return {str(arg) for marker in item.iter_markers("task") for arg in marker.args}
+
+
+class TaskSelection:
+    """Deselects tests by the tasks they check, so verify runs only the tests a stub can affect."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.only = {task for task in str(config.getoption(ONLY_OPTION)).split(",") if task}
+        self.excluded = {task for task in str(config.getoption(EXCEPT_OPTION)).split(",") if task}
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(
+        self, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        """Keep the tests that match, and tell pytest about the others."""
+        if not (self.only or self.excluded):
+            return
+        kept: list[pytest.Item] = []
+        dropped: list[pytest.Item] = []
+        for item in items:
+            tasks = _tasks_of(item)
+            wanted = (not self.only or tasks & self.only) and not tasks & self.excluded
+            if wanted:
+                kept.append(item)
+            else:
+                dropped.append(item)
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = kept
 
 
 class ReportCollector:
@@ -37,7 +74,7 @@ class ReportCollector:
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         """Record which tasks each collected test checks."""
         for item in items:
-            tasks = [str(arg) for marker in item.iter_markers("task") for arg in marker.args]
+            tasks = sorted(_tasks_of(item))
             self.results[item.nodeid] = {"outcome": "not run", "tasks": tasks, "message": ""}
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:

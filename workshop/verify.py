@@ -48,10 +48,13 @@ def stubbed_copy(source: Path, target: Path, tasks: tuple[Task, ...]) -> Path:
     return target
 
 
-def _run_stubbed(step_folder: Path, step: Step, tasks: tuple[Task, ...]) -> RunResult:
+def _run_stubbed(
+    step_folder: Path, step: Step, tasks: tuple[Task, ...], selection: str
+) -> RunResult:
+    """Run the tests chosen by ``selection`` on a copy of the step with ``tasks`` stubbed."""
     with tempfile.TemporaryDirectory(prefix="workshop-verify-") as scratch:
         copy = stubbed_copy(step_folder, Path(scratch) / step.name, tasks)
-        return run_tests(copy, step.pytest_args)
+        return run_tests(copy, (*step.pytest_args, selection))
 
 
 def reference_problems(step: Step, run: RunResult) -> list[str]:
@@ -133,11 +136,15 @@ def _reference_job(step: Step, folder: Path) -> list[str]:
 
 
 def _single_stub_job(step: Step, folder: Path, task: Task) -> list[str]:
-    return single_stub_problems(task, _run_stubbed(folder, step, (task,)))
+    # Only this task's tests can tell whether its stub is noticed: run just those.
+    only = f"--workshop-only-tasks={task.id}"
+    return single_stub_problems(task, _run_stubbed(folder, step, (task,), only))
 
 
 def _all_stub_job(step: Step, folder: Path) -> list[str]:
-    return all_stub_problems(step, _run_stubbed(folder, step, step.tasks))
+    # The tests of the step's own tasks are expected to fail here: leave them out.
+    others = "--workshop-except-tasks=" + ",".join(task.id for task in step.tasks)
+    return all_stub_problems(step, _run_stubbed(folder, step, step.tasks, others))
 
 
 def _missing_folder(label: str) -> list[str]:
