@@ -315,6 +315,8 @@ def run_wrk(scenario: Scenario, seconds: float, connections: int, tokens_file: P
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
     errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
+    if statuses := re.search(r"^statuses (.*)$", output, re.M):
+        print(f"  {scenario.name}: answers by status {statuses.group(1)}", flush=True)
     return Row(
         scenario.name, rate, wrk_percentile(output, "50"), wrk_percentile(output, "99"), errors
     )
@@ -475,11 +477,12 @@ def main() -> None:
     with ExitStack() as stack:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
         backend = stack.enter_context(chosen_backend(scratch))
-        # Separate readers for the warm-up and the measurement: a warm-up cut off between a
-        # borrow and its return leaves its readers holding a loan.
-        book_id, tokens = seed(backend, 2 * options.connections)
-        phases = [tokens[: options.connections], tokens[options.connections :]]
-        tokens_files = [scratch / "warm-up.txt", scratch / "measure.txt"]
+        # Fresh readers for every warm-up and measurement: one cut off between a borrow and
+        # its return leaves its readers holding a loan.
+        count = options.connections
+        book_id, tokens = seed(backend, 2 * options.rounds * count)
+        phases = [tokens[start : start + count] for start in range(0, len(tokens), count)]
+        tokens_files = [scratch / f"readers-{number}.txt" for number in range(len(phases))]
         for phase, path in zip(phases, tokens_files, strict=True):
             path.write_text("\n".join(phase) + "\n")
         bare = stack.enter_context(gunicorn("bare:app", backend.environment, scratch / "bare.log"))
@@ -498,8 +501,12 @@ def main() -> None:
         best: dict[str, Row] = {}
         for round_number in range(1, options.rounds + 1):
             for scenario in scenarios:
+                first = 2 * (round_number - 1)
                 for seconds, phase, path in zip(
-                    (options.warmup, options.duration), phases, tokens_files, strict=True
+                    (options.warmup, options.duration),
+                    phases[first : first + 2],
+                    tokens_files[first : first + 2],
+                    strict=True,
                 ):
                     if generator == "wrk":
                         row = run_wrk(scenario, seconds, options.connections, path)
