@@ -89,6 +89,7 @@ def test_invalid_registration_is_422_naming_the_field(
     assert field in response.get_json()["details"]
 
 
+@pytest.mark.task("04.1")
 def test_login_answers_a_bearer_token_pair(
     app: Flask, client: FlaskClient, make_user: Callable[..., UserInfo]
 ) -> None:
@@ -109,6 +110,7 @@ def test_login_answers_a_bearer_token_pair(
     assert refresh["exp"] - refresh["iat"] == 14 * 24 * 3600
 
 
+@pytest.mark.task("04.1")
 @pytest.mark.parametrize("wrong", ["password", "email"])
 def test_wrong_credentials_are_401_invalid_credentials_with_one_message(
     client: FlaskClient, make_user: Callable[..., UserInfo], wrong: str
@@ -123,6 +125,7 @@ def test_wrong_credentials_are_401_invalid_credentials_with_one_message(
     assert wrong_password.get_json()["message"] == unknown_email.get_json()["message"]
 
 
+@pytest.mark.task("04.1")
 def test_unknown_email_is_still_checked_against_a_hash(
     client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -140,6 +143,7 @@ def test_unknown_email_is_still_checked_against_a_hash(
     assert verified[0].startswith("$argon2id$")
 
 
+@pytest.mark.task("04.1")
 def test_login_rehashes_a_password_hashed_with_old_parameters(
     app: Flask, client: FlaskClient, make_user: Callable[..., UserInfo]
 ) -> None:
@@ -156,6 +160,7 @@ def test_login_rehashes_a_password_hashed_with_old_parameters(
     login(client, user.email)
 
 
+@pytest.mark.task("04.2")
 def test_me_answers_the_signed_in_user(
     client: FlaskClient, make_user: Callable[..., UserInfo]
 ) -> None:
@@ -167,6 +172,7 @@ def test_me_answers_the_signed_in_user(
     assert response.get_json()["role"] == "admin"
 
 
+@pytest.mark.task("04.3")
 def test_refresh_rotates_the_pair_and_revokes_the_used_token(
     client: FlaskClient, make_user: Callable[..., UserInfo]
 ) -> None:
@@ -182,6 +188,7 @@ def test_refresh_rotates_the_pair_and_revokes_the_used_token(
     assert again.get_json()["code"] == "token_revoked"
 
 
+@pytest.mark.task("04.3")
 def test_reusing_a_refresh_token_revokes_every_token_of_the_user(
     client: FlaskClient, make_user: Callable[..., UserInfo]
 ) -> None:
@@ -202,6 +209,7 @@ def test_reusing_a_refresh_token_revokes_every_token_of_the_user(
     assert client.get(ME, headers=bearer(fresh["access_token"])).status_code == 200
 
 
+@pytest.mark.task("04.3")
 def test_an_old_revoked_token_does_not_end_the_session_started_since(
     client: FlaskClient, make_user: Callable[..., UserInfo]
 ) -> None:
@@ -214,6 +222,7 @@ def test_an_old_revoked_token_does_not_end_the_session_started_since(
     assert client.get(ME, headers=bearer(fresh["access_token"])).status_code == 200
 
 
+@pytest.mark.task("04.3")
 def test_logout_revokes_the_access_token(
     client: FlaskClient, make_user: Callable[..., UserInfo]
 ) -> None:
@@ -227,6 +236,7 @@ def test_logout_revokes_the_access_token(
     assert client.post(REFRESH, headers=bearer(tokens["refresh_token"])).status_code == 200
 
 
+@pytest.mark.task("04.3")
 def test_logout_with_the_refresh_token_revokes_both(
     client: FlaskClient, make_user: Callable[..., UserInfo]
 ) -> None:
@@ -242,6 +252,7 @@ def test_logout_with_the_refresh_token_revokes_both(
     assert refresh.get_json()["code"] == "token_revoked"
 
 
+@pytest.mark.task("04.2")
 def test_logout_refuses_a_refresh_token_that_is_not_the_users(
     client: FlaskClient, make_user: Callable[..., UserInfo]
 ) -> None:

@@ -15,6 +15,7 @@ def staff(auth_headers: Callable[[str], dict[str, str]]) -> dict[str, str]:
     return auth_headers("librarian")
 
 
+@pytest.mark.task("04.4")
 def test_librarian_creates_an_author(client: FlaskClient, staff: dict[str, str]) -> None:
     response = client.post(AUTHORS, json={"name": "Homer", "birth_year": None}, headers=staff)
     assert response.status_code == 201
@@ -42,6 +43,7 @@ def test_authors_sort_by_birth_year(client: FlaskClient, make_author: Callable[.
     assert years == [1800, 1900]
 
 
+@pytest.mark.task("04.4")
 def test_librarian_updates_an_author(
     client: FlaskClient, staff: dict[str, str], make_author: Callable[..., int]
 ) -> None:
@@ -52,6 +54,7 @@ def test_librarian_updates_an_author(
     assert response.get_json()["birth_year"] == 1797
 
 
+@pytest.mark.task("04.4")
 @pytest.mark.parametrize(
     "payload",
     [{"name": ""}, {"birth_year": "1797"}, {"birth_year": 1797.5}, {"nickname": "M"}],
@@ -68,6 +71,7 @@ def test_invalid_author_is_422(
     assert set(response.get_json()["details"]) == set(payload)
 
 
+@pytest.mark.task("04.4")
 def test_deleting_an_author_with_books_is_409_author_has_books(
     client: FlaskClient,
     staff: dict[str, str],
@@ -81,6 +85,7 @@ def test_deleting_an_author_with_books_is_409_author_has_books(
     assert response.get_json()["code"] == "author_has_books"
 
 
+@pytest.mark.task("04.4")
 def test_deleting_an_author_without_books_is_204(
     client: FlaskClient, staff: dict[str, str], make_author: Callable[..., int]
 ) -> None:
@@ -89,6 +94,7 @@ def test_deleting_an_author_without_books_is_204(
     assert client.get(f"{AUTHORS}/{author_id}").status_code == 404
 
 
+@pytest.mark.task("04.4")
 def test_missing_author_is_404(client: FlaskClient, staff: dict[str, str]) -> None:
     for path in (f"{AUTHORS}/4242", f"{AUTHORS}/99999999999999999999"):
         assert client.get(path).status_code == 404

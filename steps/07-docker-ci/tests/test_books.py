@@ -30,6 +30,7 @@ def titles(client: FlaskClient, query: str) -> list[str]:
     return sorted(book["title"] for book in client.get(f"{BOOKS}?q={query}").get_json()["items"])
 
 
+@pytest.mark.task("04.4")
 def test_librarian_creates_a_book_with_every_copy_on_the_shelf(
     client: FlaskClient, staff: dict[str, str], make_author: Callable[..., int]
 ) -> None:
@@ -57,6 +58,7 @@ def test_librarian_creates_a_book_with_every_copy_on_the_shelf(
     assert body["copies_total"] == body["copies_available"] == 3
 
 
+@pytest.mark.task("04.4")
 @pytest.mark.parametrize(
     "isbn",
     ["9780141439472", "978014143947", "97801414394711", "978014143947X", "", "\u0669780141439471"],
@@ -70,6 +72,7 @@ def test_invalid_isbn_is_422(
     assert "isbn" in response.get_json()["details"]
 
 
+@pytest.mark.task("04.4")
 def test_isbn_with_spaces_is_stored_as_13_digits(
     client: FlaskClient, staff: dict[str, str], make_author: Callable[..., int]
 ) -> None:
@@ -79,6 +82,7 @@ def test_isbn_with_spaces_is_stored_as_13_digits(
     assert response.get_json()["isbn"] == FRANKENSTEIN
 
 
+@pytest.mark.task("04.4")
 def test_duplicate_isbn_is_409_isbn_taken(
     client: FlaskClient, staff: dict[str, str], make_book: Callable[..., int]
 ) -> None:
@@ -93,12 +97,14 @@ def test_duplicate_isbn_is_409_isbn_taken(
     assert clash.get_json()["code"] == "isbn_taken"
 
 
+@pytest.mark.task("04.4")
 def test_unknown_author_is_422_naming_author_id(client: FlaskClient, staff: dict[str, str]) -> None:
     response = client.post(BOOKS, json=new_book(4242), headers=staff)
     assert response.status_code == 422
     assert "author_id" in response.get_json()["details"]
 
 
+@pytest.mark.task("04.4")
 @pytest.mark.parametrize(
     "overrides",
     [{"copies_total": -1}, {"copies_total": "3"}, {"published_year": True}, {"shelf": "B2"}],
@@ -115,6 +121,7 @@ def test_invalid_book_fields_are_422(
     assert set(response.get_json()["details"]) == set(overrides)
 
 
+@pytest.mark.task("04.4")
 def test_update_changes_fields_and_keeps_copies_on_loan(
     client: FlaskClient,
     staff: dict[str, str],
@@ -137,6 +144,7 @@ def test_update_changes_fields_and_keeps_copies_on_loan(
     assert (body["copies_total"], body["copies_available"]) == (5, 4)
 
 
+@pytest.mark.task("04.4")
 def test_lowering_copies_below_active_loans_is_409(
     client: FlaskClient,
     staff: dict[str, str],
@@ -155,6 +163,7 @@ def test_lowering_copies_below_active_loans_is_409(
     )
 
 
+@pytest.mark.task("04.4")
 def test_deleting_a_book_with_an_active_loan_is_409(
     client: FlaskClient,
     staff: dict[str, str],
@@ -172,6 +181,7 @@ def test_deleting_a_book_with_an_active_loan_is_409(
     assert client.get(f"{BOOKS}/{book_id}").status_code == 404
 
 
+@pytest.mark.task("04.4")
 def test_missing_book_is_404_even_for_an_id_beyond_the_database(
     client: FlaskClient, staff: dict[str, str]
 ) -> None:
@@ -203,6 +213,7 @@ def test_search_treats_like_wildcards_literally(
     assert titles(client, "e_c") == ["snake_case"]
 
 
+@pytest.mark.task("04.2")
 def test_filters_by_author_and_availability(
     client: FlaskClient,
     make_book: Callable[..., int],

@@ -51,6 +51,7 @@ def test_every_seed_book_has_a_known_author() -> None:
     assert {book.author for book in BOOKS} <= set(AUTHORS)
 
 
+@pytest.mark.task("04.1")
 def test_seed_creates_the_accounts_and_the_catalogue(development_app: Flask) -> None:
     result = development_app.test_cli_runner().invoke(args=["seed"])
     assert result.exit_code == 0, result.output

@@ -350,6 +350,7 @@ TASK_MARKS = {"readyz": pytest.mark.task("07.1")}
     [pytest.param(case, marks=TASK_MARKS.get(name, ())) for name, case in CASES.items()],
     ids=CASES.keys(),
 )
+@pytest.mark.task("06.4")
 def test_response_keeps_the_documented_contract(
     case: Case, client: FlaskClient, world: World, document: dict[str, Any]
 ) -> None:
@@ -359,6 +360,7 @@ def test_response_keeps_the_documented_contract(
     check_response(document, case.path, case.method, response)
 
 
+@pytest.mark.task("06.4")
 def test_the_check_fails_on_a_status_the_document_does_not_list(
     client: FlaskClient, document: dict[str, Any]
 ) -> None:
@@ -369,6 +371,7 @@ def test_the_check_fails_on_a_status_the_document_does_not_list(
         check_response(document, "/healthz", "GET", response)
 
 
+@pytest.mark.task("06.4")
 def test_the_check_fails_on_a_body_off_its_schema(
     client: FlaskClient, document: dict[str, Any]
 ) -> None:
@@ -380,6 +383,7 @@ def test_the_check_fails_on_a_body_off_its_schema(
         check_response(document, "/api/v1/books/{book_id}", "GET", response)
 
 
+@pytest.mark.task("06.4")
 def test_the_check_fails_without_the_request_id_header(
     client: FlaskClient, document: dict[str, Any]
 ) -> None:
@@ -403,6 +407,7 @@ def any_url(path: str) -> str:
     return re.sub(r"\{[^}]+\}", "1", path)
 
 
+@pytest.mark.task("06.4")
 def test_operations_that_need_a_token_say_so(client: FlaskClient, document: dict[str, Any]) -> None:
     """Without a token, a protected operation answers 401 and a public one never does."""
     wrong = []
@@ -432,6 +437,7 @@ def limited_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+@pytest.mark.task("06.4")
 def test_operations_list_429_exactly_when_they_are_rate_limited(limited_app: Flask) -> None:
     document = build_spec(limited_app)
     client = limited_app.test_client()

@@ -38,6 +38,7 @@ def test_wrong_method_is_405_with_allow_header(client: FlaskClient) -> None:
     assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}
 
 
+@pytest.mark.task("04.4")
 def test_malformed_json_is_400_bad_request(
     client: FlaskClient, auth_headers: Callable[[str], dict[str, str]]
 ) -> None:
@@ -51,6 +52,7 @@ def test_malformed_json_is_400_bad_request(
     assert_error(response.get_json(), "bad_request")
 
 
+@pytest.mark.task("04.4")
 def test_non_json_body_is_415_unsupported_media_type(
     client: FlaskClient, auth_headers: Callable[[str], dict[str, str]]
 ) -> None:
@@ -59,6 +61,7 @@ def test_non_json_body_is_415_unsupported_media_type(
     assert_error(response.get_json(), "unsupported_media_type")
 
 
+@pytest.mark.task("04.4")
 def test_invalid_fields_are_422_with_messages_per_field(
     client: FlaskClient, auth_headers: Callable[[str], dict[str, str]]
 ) -> None:
@@ -75,6 +78,7 @@ def test_invalid_fields_are_422_with_messages_per_field(
     assert all(isinstance(messages, list) and messages for messages in details.values())
 
 
+@pytest.mark.task("04.4")
 def test_json_that_is_not_an_object_is_422(
     client: FlaskClient, auth_headers: Callable[[str], dict[str, str]]
 ) -> None:

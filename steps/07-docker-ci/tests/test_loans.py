@@ -10,6 +10,9 @@ import pytest
 from conftest import UserInfo, bearer
 from flask.testing import FlaskClient
 
+# Every loan route needs a signed-in user, so every test here relies on task 04.2.
+pytestmark = pytest.mark.task("04.2")
+
 LOANS = "/api/v1/loans"
 
 

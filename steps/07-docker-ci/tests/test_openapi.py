@@ -57,7 +57,7 @@ def api_rules(app: Flask) -> list[Rule]:
     return [
         rule
         for rule in app.url_map.iter_rules()
-        if rule.endpoint not in {"static"} and not rule.endpoint.startswith("swagger_ui.")
+        if rule.endpoint != "static" and not rule.endpoint.startswith("swagger_ui.")
     ]
 
 
@@ -66,6 +66,7 @@ def openapi_path(rule: Rule) -> str:
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
 
 
+@pytest.mark.task("06.2")
 def test_openapi_json_is_json_with_a_request_id(client: FlaskClient) -> None:
     response = client.get("/openapi.json")
 
@@ -75,14 +76,17 @@ def test_openapi_json_is_json_with_a_request_id(client: FlaskClient) -> None:
     assert response.get_json()["openapi"] == "3.1.0"
 
 
+@pytest.mark.task("06.2")
 def test_document_is_valid_openapi_3_1(document: dict[str, Any]) -> None:
     OpenAPIV31SpecValidator(document).validate()
 
 
+@pytest.mark.task("06.1")
 def test_document_is_built_once_per_app(app: Flask) -> None:
     assert build_spec(app) is build_spec(app)
 
 
+@pytest.mark.task("06.2")
 def test_document_describes_the_api_and_its_bearer_auth(document: dict[str, Any]) -> None:
     bearer = document["components"]["securitySchemes"]["bearerAuth"]
 
@@ -93,6 +97,7 @@ def test_document_describes_the_api_and_its_bearer_auth(document: dict[str, Any]
     assert (bearer["type"], bearer["scheme"], bearer["bearerFormat"]) == ("http", "bearer", "JWT")
 
 
+@pytest.mark.task("06.2")
 def test_every_route_is_documented_with_each_of_its_methods(
     app: Flask, document: dict[str, Any]
 ) -> None:
@@ -107,6 +112,7 @@ def test_every_route_is_documented_with_each_of_its_methods(
     assert missing == []
 
 
+@pytest.mark.task("06.2")
 def test_every_documented_operation_is_served(app: Flask, document: dict[str, Any]) -> None:
     served = {
         (openapi_path(rule), method.lower())
@@ -117,6 +123,7 @@ def test_every_documented_operation_is_served(app: Flask, document: dict[str, An
     assert [f"{m} {p}" for p, m, _ in operations(document) if (p, m) not in served] == []
 
 
+@pytest.mark.task("06.1")
 def test_a_route_without_yaml_still_appears_with_its_summary(app: Flask) -> None:
     def shelve() -> str:
         """Shelve a book."""
@@ -129,6 +136,7 @@ def test_a_route_without_yaml_still_appears_with_its_summary(app: Flask) -> None
     }
 
 
+@pytest.mark.task("06.1")
 def test_an_endpoint_with_two_rules_is_refused(app: Flask) -> None:
     def shelf() -> str:
         """A shelf."""
@@ -141,6 +149,7 @@ def test_an_endpoint_with_two_rules_is_refused(app: Flask) -> None:
         build_spec(app)
 
 
+@pytest.mark.task("06.2")
 def test_every_operation_has_a_summary_tags_and_responses(document: dict[str, Any]) -> None:
     incomplete = [
         f"{method.upper()} {path}: no {part}"
@@ -152,6 +161,7 @@ def test_every_operation_has_a_summary_tags_and_responses(document: dict[str, An
     assert incomplete == []
 
 
+@pytest.mark.task("06.2")
 def test_every_tag_is_declared_with_a_description(document: dict[str, Any]) -> None:
     declared = {tag["name"] for tag in document["tags"] if tag.get("description")}
     used = {tag for _, _, operation in operations(document) for tag in operation.get("tags", [])}
@@ -159,6 +169,7 @@ def test_every_tag_is_declared_with_a_description(document: dict[str, Any]) -> N
     assert used - declared == set()
 
 
+@pytest.mark.task("06.2")
 def test_operations_have_a_success_response(document: dict[str, Any]) -> None:
     without = [
         f"{method.upper()} {path}"
@@ -169,6 +180,7 @@ def test_operations_have_a_success_response(document: dict[str, Any]) -> None:
     assert without == []
 
 
+@pytest.mark.task("06.2")
 def test_error_responses_are_the_shared_components(document: dict[str, Any]) -> None:
     off_contract = [
         f"{method.upper()} {path} {status}"
@@ -181,6 +193,7 @@ def test_error_responses_are_the_shared_components(document: dict[str, Any]) -> 
     assert off_contract == []
 
 
+@pytest.mark.task("06.2")
 def test_every_error_response_has_the_error_body_and_an_example(document: dict[str, Any]) -> None:
     for status, name in ERROR_RESPONSES.items():
         response = document["components"]["responses"][name]
@@ -193,6 +206,7 @@ def test_every_error_response_has_the_error_body_and_an_example(document: dict[s
     assert "Retry-After" in document["components"]["responses"]["RateLimited"]["headers"]
 
 
+@pytest.mark.task("06.2")
 def test_protected_operations_declare_bearer_auth_and_401(document: dict[str, Any]) -> None:
     protected = [
         (path, method, operation)
@@ -204,6 +218,7 @@ def test_protected_operations_declare_bearer_auth_and_401(document: dict[str, An
     assert [f"{m.upper()} {p}" for p, m, op in protected if "401" not in op["responses"]] == []
 
 
+@pytest.mark.task("06.2")
 def test_operations_with_a_body_document_its_errors_and_an_example(
     document: dict[str, Any],
 ) -> None:
@@ -251,6 +266,7 @@ def examples(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], An
                 yield f"#/components/schemas/{name}/{field}", prop, example
 
 
+@pytest.mark.task("06.3")
 def test_every_example_validates_against_its_schema(document: dict[str, Any]) -> None:
     found = list(examples(document))
     invalid = []
@@ -264,10 +280,12 @@ def test_every_example_validates_against_its_schema(document: dict[str, Any]) ->
     assert invalid == []
 
 
+@pytest.mark.task("06.2")
 def test_nullable_fields_use_3_1_type_lists(document: dict[str, Any]) -> None:
     assert "nullable" not in str(document["components"]["schemas"])
 
 
+@pytest.mark.task("06.2")
 def test_path_parameters_follow_the_url_converters(document: dict[str, Any]) -> None:
     parameters = document["paths"]["/api/v1/books/{book_id}"]["parameters"]
 
@@ -281,6 +299,7 @@ def test_path_parameters_follow_the_url_converters(document: dict[str, Any]) -> 
     ]
 
 
+@pytest.mark.task("06.2")
 def test_summary_and_description_come_from_the_docstring(document: dict[str, Any]) -> None:
     operation = document["paths"]["/openapi.json"]["get"]
 
@@ -288,6 +307,7 @@ def test_summary_and_description_come_from_the_docstring(document: dict[str, Any
     assert operation["operationId"] == "docs_openapi_document"
 
 
+@pytest.mark.task("06.2")
 def test_inline_responses_carry_the_request_id_header(document: dict[str, Any]) -> None:
     without = [
         f"{method.upper()} {path} {status}"

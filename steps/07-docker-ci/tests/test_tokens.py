@@ -114,6 +114,7 @@ def test_access_token_used_to_refresh_is_401_invalid_token(
     assert_401(response, "invalid_token")
 
 
+@pytest.mark.task("04.2")
 def test_revoked_token_is_401_token_revoked(
     client: FlaskClient, member_tokens: dict[str, Any]
 ) -> None:
@@ -121,6 +122,7 @@ def test_revoked_token_is_401_token_revoked(
     assert_401(client.get(ME, headers=bearer(member_tokens["access_token"])), "token_revoked")
 
 
+@pytest.mark.task("04.4")
 def test_token_of_a_deleted_user_is_401_invalid_token(
     client: FlaskClient,
     member: UserInfo,
@@ -132,6 +134,7 @@ def test_token_of_a_deleted_user_is_401_invalid_token(
     assert_401(client.get(ME, headers=bearer(member_tokens["access_token"])), "invalid_token")
 
 
+@pytest.mark.task("04.2")
 def test_token_with_a_subject_that_is_not_a_user_id_is_401_invalid_token(
     app: Flask, client: FlaskClient
 ) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from conftest import PASSWORD, UserInfo, bearer
 from flask.testing import FlaskClient
 
 USERS = "/api/v1/users"
 
 
+@pytest.mark.task("04.4")
 def test_admin_lists_users_without_secrets(
     client: FlaskClient,
     make_user: Callable[..., UserInfo],
@@ -25,6 +27,7 @@ def test_admin_lists_users_without_secrets(
         assert set(user) == {"id", "email", "name", "role", "created_at"}
 
 
+@pytest.mark.task("04.4")
 def test_users_sort_by_email_descending(
     client: FlaskClient,
     make_user: Callable[..., UserInfo],
@@ -38,6 +41,7 @@ def test_users_sort_by_email_descending(
     assert emails[0] == "zzz@example.org"
 
 
+@pytest.mark.task("04.2")
 def test_user_reads_their_own_account(
     client: FlaskClient,
     make_user: Callable[..., UserInfo],
@@ -49,6 +53,7 @@ def test_user_reads_their_own_account(
     assert response.get_json()["email"] == user.email
 
 
+@pytest.mark.task("04.2")
 def test_admin_reads_a_missing_user_as_404(
     client: FlaskClient, auth_headers: Callable[[str], dict[str, str]]
 ) -> None:
@@ -58,6 +63,7 @@ def test_admin_reads_a_missing_user_as_404(
         assert response.get_json()["code"] == "not_found"
 
 
+@pytest.mark.task("04.2")
 def test_user_changes_their_name_and_password(
     client: FlaskClient,
     make_user: Callable[..., UserInfo],
@@ -84,6 +90,7 @@ def test_user_changes_their_name_and_password(
     assert stale.get_json()["code"] == "token_revoked"
 
 
+@pytest.mark.task("04.2")
 def test_user_cannot_change_their_own_role(
     client: FlaskClient,
     make_user: Callable[..., UserInfo],
@@ -99,6 +106,7 @@ def test_user_cannot_change_their_own_role(
     assert response.get_json()["code"] == "forbidden"
 
 
+@pytest.mark.task("04.2")
 def test_admin_changes_a_role(
     client: FlaskClient,
     make_user: Callable[..., UserInfo],
@@ -112,6 +120,7 @@ def test_admin_changes_a_role(
     assert response.get_json()["role"] == "librarian"
 
 
+@pytest.mark.task("04.2")
 def test_unknown_role_or_field_is_422(
     client: FlaskClient,
     make_user: Callable[..., UserInfo],
@@ -127,6 +136,7 @@ def test_unknown_role_or_field_is_422(
     assert "email" in unknown.get_json()["details"]
 
 
+@pytest.mark.task("04.4")
 def test_admin_deletes_a_user_and_their_copies_return_to_the_shelf(
     client: FlaskClient,
     make_user: Callable[..., UserInfo],
@@ -146,6 +156,7 @@ def test_admin_deletes_a_user_and_their_copies_return_to_the_shelf(
     assert client.get(f"/api/v1/books/{book_id}").get_json()["copies_available"] == 1
 
 
+@pytest.mark.task("04.2")
 def test_user_sees_their_own_loans_and_staff_see_anyones(
     client: FlaskClient,
     make_user: Callable[..., UserInfo],
