@@ -53,14 +53,6 @@ class ApiError(Exception):
         self.details = details or {}
 
 
-class BadRequest(ApiError):
-    """The request is malformed."""
-
-    status = 400
-    code = "bad_request"
-    message = HTTP_ERRORS[400][1]
-
-
 class Unauthorized(ApiError):
     """No usable credentials; ``code`` says which kind (invalid_token, token_expired...)."""
 

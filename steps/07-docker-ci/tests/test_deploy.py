@@ -305,7 +305,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             process.wait()
 
 
-@pytest.mark.task("07.1")
 @pytest.mark.task("07.4")
 def test_image_command_serves_health_and_readiness(server: Server) -> None:
     for path in ("/healthz", "/readyz"):
@@ -314,7 +313,6 @@ def test_image_command_serves_health_and_readiness(server: Server) -> None:
         assert json.loads(body)["status"] == "ok"
 
 
-@pytest.mark.task("07.2")
 @pytest.mark.task("07.4")
 def test_image_command_logs_only_json_lines(server: Server) -> None:
     get(f"{server.url}/healthz")
