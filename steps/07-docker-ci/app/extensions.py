@@ -78,8 +78,13 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_sqlite_transaction(connection: Connection) -> None:
-    """Start each SQLite transaction explicitly (see above)."""
-    connection.exec_driver_sql("BEGIN")
+    """Start each SQLite transaction explicitly (see above), taking the write lock at once.
+
+    SQLite has one writer at a time. Two transactions that both read, then both try to write,
+    deadlock, and SQLite fails one at once instead of waiting. ``BEGIN IMMEDIATE`` makes the
+    second wait its turn (up to the connect timeout), so racing borrowers get 409, never 503.
+    """
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def init_extensions(app: Flask) -> None:

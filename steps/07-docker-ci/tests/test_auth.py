@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ from argon2 import PasswordHasher
 from conftest import PASSWORD, UserInfo, bearer
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_jwt_extended import decode_token
+from flask_jwt_extended import create_refresh_token, decode_token
 from sqlalchemy import select
 
 from app.extensions import db
@@ -265,3 +266,18 @@ def test_logout_refuses_a_refresh_token_that_is_not_the_users(
         assert response.status_code == 422
         assert "refresh_token" in response.get_json()["details"]
     assert client.get(ME, headers=bearer(mine["access_token"])).status_code == 200
+
+
+@pytest.mark.task("04.2")
+def test_logout_accepts_an_expired_refresh_token_as_nothing_left_to_revoke(
+    app: Flask, client: FlaskClient, make_user: Callable[..., UserInfo]
+) -> None:
+    user = make_user()
+    tokens = login(client, user.email)
+    with app.app_context():
+        expired = create_refresh_token(identity=str(user.id), expires_delta=timedelta(seconds=-5))
+    response = client.post(
+        LOGOUT, json={"refresh_token": expired}, headers=bearer(tokens["access_token"])
+    )
+    assert response.status_code == 204
+    assert client.get(ME, headers=bearer(tokens["access_token"])).status_code == 401

@@ -80,7 +80,7 @@ def test_32_borrowers_racing_for_the_last_copy_get_exactly_one_loan(
     assert book["copies_available"] == 0
 
 
-@pytest.mark.task("05.4")
+@pytest.mark.task("05.3")
 def test_public_reads_survive_a_dead_redis(monkeypatch: pytest.MonkeyPatch) -> None:
     # Nothing listens on port 1: the limiter falls back to memory and the cache is skipped.
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")

@@ -127,7 +127,7 @@ def test_per_user_responses_are_not_cached(
     assert "ETag" not in response.headers
 
 
-@pytest.mark.task("05.4")
+@pytest.mark.task("05.3")
 def test_a_failing_cache_does_not_break_reads_or_writes(
     app: Flask,
     client: FlaskClient,
