@@ -44,6 +44,18 @@ def test_strip_markers_keeps_the_code_between_them() -> None:
     assert "    return product\n" in strip_markers(SOURCE)
 
 
+def test_strip_markers_drops_one_line_test_markers_only() -> None:
+    tests = (
+        'pytestmark = pytest.mark.task("04.2")\n'
+        '@pytest.mark.task("03.1")\n'
+        "def test_x() -> None:\n"
+        '    cases = [pytest.param(1, marks=pytest.mark.task("03.4"))]\n'
+    )
+    assert strip_markers(tests) == (
+        'def test_x() -> None:\n    cases = [pytest.param(1, marks=pytest.mark.task("03.4"))]\n'
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "problem"),
     [

@@ -14,6 +14,8 @@ from pathlib import Path
 
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN TASK (?P<task>\d{2}\.\d+)[ \t]*$")
 END = re.compile(r"^[ \t]*# END TASK[ \t]*$")
+# A test's own marker line: ``@pytest.mark.task("04.2")`` or ``pytestmark = pytest.mark.task(...)``.
+TEST_MARK = re.compile(r"^[ \t]*(@|pytestmark[ \t]*=[ \t]*)pytest\.mark\.task\([^()]*\)[ \t]*$")
 
 
 class MarkerError(Exception):
@@ -76,13 +78,19 @@ def stub_text(text: str, messages: dict[str, str]) -> str:
     return "".join(output)
 
 
+def is_marker_line(line: str) -> bool:
+    """True for a region's BEGIN or END line and for a test's one-line task marker."""
+    bare = line.rstrip("\r\n")
+    return bool(BEGIN.match(bare) or END.match(bare) or TEST_MARK.match(bare))
+
+
 def strip_markers(text: str) -> str:
-    """Remove the marker lines themselves, keeping the code between them."""
-    kept = (
-        line
-        for line in text.splitlines(keepends=True)
-        if not (BEGIN.match(line.rstrip("\r\n")) or END.match(line.rstrip("\r\n")))
-    )
+    """Remove the marker lines themselves, keeping the code between them.
+
+    Diffs and the lineage check compare files this way: which task a line belongs to is exercise
+    scaffolding, so final/ can go without markers and a step can drop an earlier step's.
+    """
+    kept = (line for line in text.splitlines(keepends=True) if not is_marker_line(line))
     return "".join(kept)
 
 

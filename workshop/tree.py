@@ -19,6 +19,7 @@ IGNORED_DIRS = frozenset(
         "instance",
         "htmlcov",
         "node_modules",
+        ".hypothesis",
     }
 )
 IGNORED_SUFFIXES = frozenset({".pyc", ".pyo", ".db", ".sqlite3"})
