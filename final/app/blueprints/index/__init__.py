@@ -1,4 +1,4 @@
-"""The API index: where a client (or an agent) starts discovering the API."""
+"""The API's front door: links to everything a client can explore."""
 
 from app.blueprints.index.routes import index_bp
 
