@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint typecheck test-tools verify docs lock clean notebooks
+.PHONY: setup run test lint typecheck test-tools verify docs bench lock clean notebooks
 
 setup: $(STAMP)
 
@@ -52,6 +52,7 @@ verify: setup
 
 # The final app under gunicorn against a bare Flask route: requests/s and latency per row, written
 # to final/benchmarks/latest.md. On PostgreSQL + Redis when TEST_DATABASE_URL and TEST_REDIS_URL are set.
+# Requests per second of the final app as ratios to a bare Flask route (see final/benchmarks).
 bench: setup
 	cd final && ../$(BIN)/python benchmarks/run.py
 
@@ -70,4 +71,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) workspace site .mypy_cache .ruff_cache
+	rm -rf $(VENV) workspace site docs/generated test-artifacts .mypy_cache .ruff_cache
