@@ -79,10 +79,13 @@ def cached_with_etag(view: Callable[P, ResponseReturnValue]) -> Callable[P, Resp
                 return response
             body = response.get_data()
             _cache_set(key, body)
-        response.set_etag(hashlib.sha256(body).hexdigest())
+        etag = hashlib.sha256(body).hexdigest()
+        # A client that already holds this version gets an empty 304 instead of the body again.
+        if request.if_none_match.contains_weak(etag):
+            response = current_app.response_class(status=304)
+        response.set_etag(etag)
         # Clients may keep the answer but must ask (cheaply, with If-None-Match) before reuse.
         response.headers["Cache-Control"] = "no-cache"
-        response.make_conditional(request)
         return response
 
     return wrapper
