@@ -93,7 +93,7 @@ def cmd_check(manifest: Manifest, args: argparse.Namespace) -> int:
         print(f"No copy of step {step.id} yet: run 'workshop start {step.id}' first.")
         return 2
     print(f"Step {step.id} - {step.title} ({folder.relative_to(manifest.root).as_posix()})")
-    run = run_tests(folder, step.pytest_args)
+    run = run_tests(folder, step.pytest_args, services=step.services)
     if not run.tests:
         print(run.output[-3000:])
         print("No test ran: the output above says why.")

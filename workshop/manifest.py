@@ -43,6 +43,7 @@ class Step:
     pytest_args: tuple[str, ...]
     links: tuple[str, ...] = ("/api/v1/",)
     after: str = ""
+    services: bool = False
 
     @property
     def name(self) -> str:
@@ -118,6 +119,7 @@ def _step(raw: dict[str, object]) -> Step:
         pytest_args=tuple(str(arg) for arg in _list(raw.get("pytest_args", []), "pytest_args")),
         links=tuple(str(link) for link in _list(raw.get("links", ["/api/v1/"]), "links")),
         after=str(raw.get("after", "")),
+        services=raw.get("services", False) is True,
     )
 
 

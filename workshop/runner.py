@@ -44,8 +44,19 @@ class RunResult:
         return [test for test in self.tests if task_id in test.tasks]
 
 
-def run_tests(folder: Path, extra_args: tuple[str, ...] = ()) -> RunResult:
-    """Run ``python -m pytest`` in ``folder`` and collect what each test did."""
+# What points a test run at the shared PostgreSQL and Redis. Only final/'s suite isolates itself
+# there (a schema and a Redis database per run); the steps' suites run on the embedded backends.
+SERVICE_VARIABLES = ("TEST_DATABASE_URL", "TEST_REDIS_URL", "REQUIRE_SERVICES")
+
+
+def run_tests(
+    folder: Path, extra_args: tuple[str, ...] = (), *, services: bool = False
+) -> RunResult:
+    """Run ``python -m pytest`` in ``folder`` and collect what each test did.
+
+    Without ``services``, the variables that point tests at PostgreSQL and Redis are left out,
+    so parallel runs of the steps never share a database.
+    """
     with tempfile.TemporaryDirectory(prefix="workshop-report-") as scratch:
         report = Path(scratch) / "report.json"
         command = [
@@ -61,6 +72,9 @@ def run_tests(folder: Path, extra_args: tuple[str, ...] = ()) -> RunResult:
             *extra_args,
         ]
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(folder)}
+        if not services:
+            for variable in SERVICE_VARIABLES:
+                env.pop(variable, None)
         completed = subprocess.run(  # noqa: S603 - the command is built from fixed parts
             command, cwd=folder, env=env, capture_output=True, text=True, check=False
         )

@@ -132,7 +132,7 @@ Job = tuple[str, Callable[[], list[str]]]
 
 
 def _reference_job(step: Step, folder: Path) -> list[str]:
-    return reference_problems(step, run_tests(folder, step.pytest_args))
+    return reference_problems(step, run_tests(folder, step.pytest_args, services=step.services))
 
 
 def _single_stub_job(step: Step, folder: Path, task: Task) -> list[str]:
