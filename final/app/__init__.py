@@ -21,6 +21,7 @@ from app.errors import register_error_handlers
 from app.extensions import init_extensions
 from app.logging_setup import configure_logging
 from app.metrics import init_metrics
+from app.nul_guard import register_nul_guard
 from app.request_id import register_request_id
 from app.security_headers import register_security_headers
 from app.tokens import register_token_callbacks
@@ -40,6 +41,7 @@ def create_app(config_name: str | None = None) -> Flask:
     register_token_callbacks(app)
     register_request_id(app)
     register_security_headers(app)
+    register_nul_guard(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)

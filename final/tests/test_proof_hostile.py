@@ -169,11 +169,6 @@ NUL_TARGETS = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="NUL (U+0000) reaches the database: PostgreSQL refuses it (500), SQLite stores it."
-    " Fix in the app: refuse U+0000 in every string field with 422.",
-)
 @pytest.mark.parametrize(("method", "url", "body"), NUL_TARGETS)
 def test_nul_bytes_are_refused_with_422(
     client: FlaskClient, method: str, url: str, body: dict[str, str] | None
