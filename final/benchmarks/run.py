@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -34,6 +33,9 @@ from pathlib import Path
 
 FINAL = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(FINAL))
+
+# The same throwaway schema and leased Redis database the test suite uses, so runs never collide.
+from tests.isolation import leased_redis_database, postgres_schema  # noqa: E402
 
 BOOKS = 200
 AUTHORS = 40
@@ -59,7 +61,6 @@ TARGETS = {
     "embedded": {"cached list": 0.75, "uncached list": 0.4, "single book": 0.6},
     "services": {"cached list": 0.6, "uncached list": 0.3},
 }
-LEASE_PREFIX = "workshop-bench:redis-db:"
 
 
 @dataclass(frozen=True)
@@ -108,52 +109,6 @@ def free_port() -> int:
 
 
 @contextmanager
-def postgres_schema(url: str) -> Iterator[str]:
-    """A fresh schema on the PostgreSQL server, reached through search_path, dropped at the end."""
-    from sqlalchemy import create_engine, make_url, text
-
-    parsed = make_url(url)
-    if parsed.drivername in {"postgresql", "postgres"}:
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(parsed)
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        in_schema = parsed.update_query_dict({"options": f"-csearch_path={schema}"})
-        yield in_schema.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@contextmanager
-def leased_redis(url: str) -> Iterator[str]:
-    """A Redis database number no one else uses, emptied before and after."""
-    import redis
-
-    with redis.Redis.from_url(url) as home:
-        home_number = int(home.connection_pool.connection_kwargs.get("db", 0))
-        token = uuid.uuid4().hex
-        for number in range(1, 16):
-            lease = f"{LEASE_PREFIX}{number}"
-            if number != home_number and home.set(lease, token, nx=True, ex=3600):
-                break
-        else:
-            raise RuntimeError("no free Redis database for the benchmark")
-        leased_url = re.sub(r"/\d*$", "", url.split("?", 1)[0]) + f"/{number}"
-        with redis.Redis.from_url(leased_url) as leased:
-            leased.flushdb()
-        try:
-            yield leased_url
-        finally:
-            with redis.Redis.from_url(leased_url) as leased:
-                leased.flushdb()
-            home.delete(lease)
-
-
-@contextmanager
 def chosen_backend(scratch: Path) -> Iterator[Backend]:
     """PostgreSQL + Redis when both test URLs are set, else SQLite and memory."""
     secrets_env = {
@@ -167,7 +122,10 @@ def chosen_backend(scratch: Path) -> Iterator[Backend]:
     database_url = os.environ.get("TEST_DATABASE_URL", "")
     redis_url = os.environ.get("TEST_REDIS_URL", "")
     if database_url.startswith("postgres") and redis_url:
-        with postgres_schema(database_url) as in_schema, leased_redis(redis_url) as leased:
+        with (
+            postgres_schema(database_url, prefix="bench") as in_schema,
+            leased_redis_database(redis_url) as leased,
+        ):
             environment = {
                 **secrets_env,
                 "APP_CONFIG": "production",
