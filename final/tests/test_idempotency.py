@@ -6,17 +6,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import UserInfo, bearer
 from flask.testing import FlaskClient
 
 LOANS = "/api/v1/loans"
 
 
 @pytest.fixture
-def member(
-    make_user: Callable[..., UserInfo], tokens_for: Callable[[UserInfo], dict[str, Any]]
-) -> dict[str, str]:
-    return bearer(tokens_for(make_user())["access_token"])
+def member(auth_headers: Callable[[str], dict[str, str]]) -> dict[str, str]:
+    """Headers of a signed-in member."""
+    return auth_headers("member")
 
 
 def borrow(client: FlaskClient, book_id: int, headers: dict[str, str], key: str) -> Any:
