@@ -16,19 +16,19 @@ from typing import Any, NamedTuple
 
 import pytest
 import schemathesis
+from conftest import UserInfo, bearer
+from contract_checks import check_response
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import ValidationError
 from schemathesis.specs.openapi.checks import positive_data_acceptance
-from tests.contract_checks import check_response
 from werkzeug.test import TestResponse
 
 from app import create_app
 from app.extensions import db
 from app.openapi import build_spec
-from tests.conftest import UserInfo, bearer
 
 HTTP_METHODS = ("get", "put", "post", "patch", "delete")
 MISSING_ID = 999_999

@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from contract_checks import resolve, validate_against
 from flask import Flask
 from flask.testing import FlaskClient
 from jsonschema import ValidationError
 from openapi_spec_validator import OpenAPIV31SpecValidator
-from tests.contract_checks import resolve, validate_against
 from werkzeug.routing import Rule
 
 from app import create_app
