@@ -146,3 +146,24 @@ def test_a_missing_virtual_environment_is_explained(
     assert code == 2
     assert "virtual environment is missing (no_such_package_here not found)" in out
     assert "make setup" in out
+
+
+SKIPPED_TOOL_TEST = '''"""A test that needs a tool the learner may not have."""
+
+import pytest
+
+
+@pytest.mark.task("02.1")
+def test_needs_a_missing_tool() -> None:
+    pytest.skip("the tool is not installed")
+'''
+
+
+def test_a_skipped_test_does_not_fail_a_task_that_passes_otherwise(
+    mini: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "catch-up", "02")
+    (mini / "workspace/02-beta/tests/test_tool.py").write_text(SKIPPED_TOOL_TEST)
+    code, out = run(capsys, "check", "02")
+    assert code == 0
+    assert "PASS  02.1  Shout" in out
