@@ -16,45 +16,20 @@ import redis
 from conftest import UserInfo, bearer, require_service
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from app import create_app
-from app.blocklist import RedisBlocklist
+from app.blocklist import RedisMirroredBlocklist, seconds_until, token_blocklist
 from app.extensions import db
 from app.models.base import utc_now
 
 
-class FakeRedis:
-    """Just enough of a Redis client for the blocklist: SET with NX and EX, and EXISTS."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, tuple[str, int]] = {}
-
-    def set(self, key: str, value: str, *, ex: int, nx: bool) -> bool | None:
-        if nx and key in self.values:
-            return None
-        self.values[key] = (value, ex)
-        return True
-
-    def exists(self, key: str) -> int:
-        return int(key in self.values)
-
-
-def test_redis_blocklist_revokes_once_and_expires_with_the_token() -> None:
-    fake = FakeRedis()
-    blocklist = RedisBlocklist(fake)  # type: ignore[arg-type]
-    expires_at = utc_now() + timedelta(minutes=15)
-    assert blocklist.is_revoked("jti-1") is False
-    assert blocklist.revoke("jti-1", expires_at=expires_at) is True
-    assert blocklist.revoke("jti-1", expires_at=expires_at) is False
-    assert blocklist.is_revoked("jti-1") is True
-    _, ttl = fake.values["revoked-token:jti-1"]
-    assert 14 * 60 < ttl <= 15 * 60 + 1
-
-
-def test_redis_blocklist_keeps_an_expired_token_at_least_a_second() -> None:
-    fake = FakeRedis()
-    RedisBlocklist(fake).revoke("old", expires_at=utc_now() - timedelta(hours=1))  # type: ignore[arg-type]
-    assert fake.values["revoked-token:old"][1] == 1
+def test_a_revocation_lives_in_redis_as_long_as_its_token() -> None:
+    in_15_minutes = utc_now() + timedelta(minutes=15)
+    assert 14 * 60 < seconds_until(in_15_minutes) <= 15 * 60 + 1
+    # SQLite hands back naive datetimes; they are UTC.
+    assert 14 * 60 < seconds_until(in_15_minutes.replace(tzinfo=None)) <= 15 * 60 + 1
+    assert seconds_until(utc_now() - timedelta(hours=1)) == 1
 
 
 @pytest.fixture
@@ -85,6 +60,70 @@ def test_logout_revokes_in_redis(
     assert response.get_json()["code"] == "token_revoked"
     assert redis_app.config["CACHE_TYPE"] == "RedisCache"
     assert client.get("/readyz").get_json()["checks"]["redis"] == "ok"
+
+
+def who_am_i(client: FlaskClient, tokens: dict[str, str]) -> TestResponse:
+    """``GET /auth/me`` with the access token of ``tokens``."""
+    return client.get("/api/v1/auth/me", headers=bearer(tokens["access_token"]))
+
+
+def revoked_keys(redis_url: str) -> list[bytes]:
+    """The blocklist's keys in Redis: one per revoked token, plus the marker once it is filled."""
+    with redis.Redis.from_url(redis_url) as server:
+        return sorted(server.scan_iter("revoked-token*"))
+
+
+def test_a_redis_that_restarts_empty_forgets_no_revocation(
+    redis_url: str,
+    redis_app: Flask,
+    make_user: Callable[..., UserInfo],
+    tokens_for: Callable[..., Any],
+) -> None:
+    client = redis_app.test_client()
+    user = make_user()
+    gone, kept = tokens_for(user), tokens_for(user)
+    assert who_am_i(client, gone).status_code == 200
+    logout = client.post("/api/v1/auth/logout", headers=bearer(gone["access_token"]))
+    assert logout.status_code == 204
+    redis.Redis.from_url(redis_url).flushdb()
+
+    refused = who_am_i(client, gone)
+    assert refused.status_code == 401
+    assert refused.get_json()["code"] == "token_revoked"
+    assert who_am_i(client, kept).status_code == 200
+    # The copy was filled again from the database: the marker and the revoked token.
+    assert len(revoked_keys(redis_url)) == 2
+
+
+def test_a_logout_redis_cannot_record_signs_the_user_out_everywhere(
+    redis_url: str,
+    redis_app: Flask,
+    make_user: Callable[..., UserInfo],
+    tokens_for: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client = redis_app.test_client()
+    user, other = make_user(), make_user()
+    leaving, elsewhere, bystander = tokens_for(user), tokens_for(user), tokens_for(other)
+    assert who_am_i(client, leaving).status_code == 200
+    with redis_app.app_context():
+        blocklist = token_blocklist()
+    assert isinstance(blocklist, RedisMirroredBlocklist)
+
+    def unreachable(*_args: Any, **_kwargs: Any) -> None:
+        raise redis.ConnectionError("Redis is down")
+
+    with monkeypatch.context() as outage:
+        outage.setattr(blocklist.client, "set", unreachable)
+        logout = client.post("/api/v1/auth/logout", headers=bearer(leaving["access_token"]))
+        assert logout.status_code == 204
+    # Redis is back with its marker but without this revocation; the database still refuses it.
+    assert revoked_keys(redis_url) == [b"revoked-tokens:mirrored"]
+    for tokens in (leaving, elsewhere):
+        refused = who_am_i(client, tokens)
+        assert refused.status_code == 401
+        assert refused.get_json()["code"] == "token_revoked"
+    assert who_am_i(client, bystander).status_code == 200
 
 
 def test_cached_reads_work_on_redis(redis_app: Flask, make_book: Callable[..., int]) -> None:
@@ -172,6 +211,27 @@ def test_public_reads_survive_a_dead_redis(dead_redis_app: Flask) -> None:
     # The limiter falls back to counting in memory, and the cache is skipped.
     assert client.get("/api/v1/books").status_code == 200
     assert client.get("/readyz").status_code == 503
+
+
+def test_signed_in_calls_survive_a_dead_redis_and_logout_still_holds(
+    dead_redis_app: Flask,
+) -> None:
+    client = dead_redis_app.test_client()
+    account = {"email": "reader@example.org", "password": "a-long-password"}
+    assert client.post("/api/v1/auth/register", json={**account, "name": "R"}).status_code == 201
+    first, second = (
+        bearer(client.post("/api/v1/auth/login", json=account).get_json()["access_token"])
+        for _ in range(2)
+    )
+    assert client.get("/api/v1/auth/me", headers=first).status_code == 200
+    assert client.post("/api/v1/auth/logout", headers=first).status_code == 204
+    # Redis could not take the revocation, so every token of the user was revoked in the database.
+    for headers in (first, second):
+        refused = client.get("/api/v1/auth/me", headers=headers)
+        assert refused.status_code == 401
+        assert refused.get_json()["code"] == "token_revoked"
+    fresh = bearer(client.post("/api/v1/auth/login", json=account).get_json()["access_token"])
+    assert client.get("/api/v1/auth/me", headers=fresh).status_code == 200
 
 
 def test_concurrent_registrations_of_one_email_create_one_account(postgres_app: Flask) -> None:

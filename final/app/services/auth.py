@@ -100,7 +100,7 @@ def issue_tokens(user: User) -> TokenPair:
 
 def refresh_tokens(*, user: User, claims: Claims) -> TokenPair:
     """Revoke the refresh token just used and issue a new pair (rotation)."""
-    if not token_blocklist().revoke(claims["jti"], expires_at=_expiry(claims)):
+    if not token_blocklist().revoke(claims["jti"], expires_at=_expiry(claims), owner=user):
         # Another request spent this token a moment ago: treat it as reuse.
         revoke_all_tokens(user)
         raise Unauthorized("The token has been revoked; sign in again.", code="token_revoked")
@@ -114,8 +114,8 @@ def logout(*, user: User, access_claims: Claims, refresh_token: str | None) -> N
     if refresh_token is not None:
         refresh_claims = _decode_own_refresh_token(user, refresh_token)
         if refresh_claims is not None:
-            blocklist.revoke(refresh_claims["jti"], expires_at=_expiry(refresh_claims))
-    blocklist.revoke(access_claims["jti"], expires_at=_expiry(access_claims))
+            blocklist.revoke(refresh_claims["jti"], expires_at=_expiry(refresh_claims), owner=user)
+    blocklist.revoke(access_claims["jti"], expires_at=_expiry(access_claims), owner=user)
     db.session.commit()
 
 
