@@ -11,6 +11,7 @@ The cache only speeds things up: when it fails (Redis down), requests go to the 
 import hashlib
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any, ParamSpec
 from urllib.parse import urlencode
@@ -63,6 +64,14 @@ def cache_key() -> str:
     return f"catalog:{catalog_version()}:{request.path}?{query}"
 
 
+@dataclass(frozen=True)
+class CachedAnswer:
+    """A cached 200: its JSON body and the ETag computed from it."""
+
+    etag: str
+    body: bytes
+
+
 def cached_with_etag(view: Callable[P, ResponseReturnValue]) -> Callable[P, Response]:
     """Serve the view's 200 answers from the cache, with an ``ETag``, and 304 when unchanged.
 
@@ -72,16 +81,18 @@ def cached_with_etag(view: Callable[P, ResponseReturnValue]) -> Callable[P, Resp
     @wraps(view)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
         key = cache_key()
-        body = _cache_get(key)
-        if isinstance(body, bytes):
-            response = current_app.response_class(body, mimetype="application/json")
+        entry = _cache_get(key)
+        if isinstance(entry, CachedAnswer):
+            response = current_app.response_class(entry.body, mimetype="application/json")
         else:
             response = current_app.make_response(view(*args, **kwargs))
             if response.status_code != 200:
                 return response
             body = response.get_data()
-            _cache_set(key, body)
-        etag = hashlib.sha256(body).hexdigest()
+            # Hash once, when the answer is made; every hit then reuses the stored ETag.
+            entry = CachedAnswer(etag=hashlib.sha256(body).hexdigest(), body=body)
+            _cache_set(key, entry)
+        etag = entry.etag
         # A client that already holds this version gets an empty 304 instead of the body again.
         if request.if_none_match.contains_weak(etag):
             response = current_app.response_class(status=304)

@@ -40,8 +40,9 @@ class Book(TimestampMixin, Base):
         ForeignKey("authors.id", ondelete="RESTRICT"), index=True
     )
 
-    # Lists of books show each author, so load the authors of a page in one extra query.
-    author: Mapped[Author] = relationship(back_populates="books", lazy="selectin")
+    # Every book is shown with its author: load it in the same query, with a JOIN. Each book has
+    # exactly one author, so the join adds no rows and LIMIT still counts books.
+    author: Mapped[Author] = relationship(back_populates="books", lazy="joined", innerjoin=True)
     loans: Mapped[list[Loan]] = relationship(
         back_populates="book", cascade="all, delete-orphan", order_by="Loan.id"
     )
