@@ -7,7 +7,7 @@ models' declarative base, which itself imports nothing of the app.
 
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_caching import Cache
 from flask_cors import CORS
 from flask_jwt_extended import JWTManager, decode_token
@@ -64,27 +64,35 @@ limiter = Limiter(
 )
 
 
+# HTTP's safe methods: a request with one of these reads and never writes.
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
-    """Make SQLite enforce foreign keys and leave transactions to SQLAlchemy.
+    """Make SQLite enforce foreign keys, let reads run beside a write, and leave transactions to us.
 
     Python's sqlite3 driver starts transactions late and on its own, which breaks SAVEPOINTs
     (a released savepoint would commit). Turning that off and emitting BEGIN ourselves (below)
-    gives SQLite the same transactions as PostgreSQL.
+    gives SQLite the same transactions as PostgreSQL. Write-ahead logging (WAL) lets readers
+    read while a writer writes, where SQLite's default journal makes them wait for each other.
     """
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 
 def _begin_sqlite_transaction(connection: Connection) -> None:
-    """Start each SQLite transaction explicitly (see above), taking the write lock at once.
+    """Start each SQLite transaction explicitly (see above), with the write lock if it may write.
 
     SQLite has one writer at a time. Two transactions that both read, then both try to write,
     deadlock, and SQLite fails one at once instead of waiting. ``BEGIN IMMEDIATE`` makes the
     second wait its turn (up to the connect timeout), so racing borrowers get 409, never 503.
+    A request that only reads needs no write lock: a plain ``BEGIN`` lets any number run at once.
     """
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    reads_only = has_request_context() and request.method in READ_ONLY_METHODS
+    connection.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
 
 
 def init_extensions(app: Flask) -> None:
