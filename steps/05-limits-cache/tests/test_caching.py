@@ -141,7 +141,7 @@ def test_a_failing_cache_does_not_break_reads_or_writes(
         raise RedisConnectionError("cache is down")
 
     author_id = make_author()
-    monkeypatch.setattr(cache, "get", broken)
+    monkeypatch.setattr(cache, "get_many", broken)
     monkeypatch.setattr(cache, "set", broken)
     assert client.get(f"/api/v1/authors/{author_id}").status_code == 200
     renamed = client.patch(f"/api/v1/authors/{author_id}", json={"name": "New"}, headers=staff)

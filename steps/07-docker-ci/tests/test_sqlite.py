@@ -9,11 +9,13 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+from conftest import isbn13
 from flask import Flask
 from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
+from app.services import authors, books
 
 
 @pytest.fixture
@@ -42,10 +44,13 @@ def test_the_database_file_keeps_a_write_ahead_log(file_app: Flask) -> None:
 def test_a_read_does_not_wait_for_another_connection_that_is_writing(
     file_app: Flask, database_file: Path
 ) -> None:
+    with file_app.app_context():
+        author = authors.create_author(name="Mary Shelley")
+        book_id = books.create_book(title="Frankenstein", isbn=isbn13(1), author_id=author.id).id
     client = file_app.test_client()
     with closing(sqlite3.connect(database_file, isolation_level=None)) as writer:
         writer.execute("BEGIN IMMEDIATE")  # holds the write lock, as a borrowing request would
-        response = client.get("/api/v1/books")
+        response = client.get(f"/api/v1/books/{book_id}")
         writer.execute("ROLLBACK")
     assert response.status_code == 200
-    assert response.get_json()["total"] == 0
+    assert response.get_json()["title"] == "Frankenstein"
