@@ -423,7 +423,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per row")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds before each row")
     parser.add_argument("--connections", type=int, default=8, help="concurrent connections")
-    parser.add_argument("--rounds", type=int, default=2, help="measure every row this often")
+    parser.add_argument("--rounds", type=int, default=3, help="measure every row this often")
     parser.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--output", type=Path, default=FINAL / "benchmarks" / "latest.md")
     parser.add_argument("--profile", type=int, default=0, help="also profile N requests in process")
