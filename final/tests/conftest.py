@@ -5,8 +5,9 @@ and return plain values, so a test never holds a database object outside its ses
 
 Every test that uses ``app`` runs twice: on the embedded backends (in-memory SQLite, and memory
 for the cache and limits) and on the services (PostgreSQL from TEST_DATABASE_URL, Redis from
-TEST_REDIS_URL, which also holds the copy of the token blocklist). The services run skips without those variables (fails with
-REQUIRE_SERVICES=1) and works in a schema and a Redis database of its own (see isolation.py).
+TEST_REDIS_URL, which also holds the copy of the token blocklist). The services run skips without
+those variables (fails with REQUIRE_SERVICES=1) and works in a schema and a Redis database of its
+own (see isolation.py).
 """
 
 from __future__ import annotations
