@@ -34,8 +34,10 @@ from pathlib import Path
 FINAL = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(FINAL))
 
-# The same throwaway schema and leased Redis database the test suite uses, so runs never collide.
+# The same throwaway schema and leased Redis database the test suite uses, so runs never collide,
+# and the proofs' helpers for ports, migrations and stopping a server.
 from tests.isolation import leased_redis_database, postgres_schema  # noqa: E402
+from tests.served import free_port, migrated_app, stop  # noqa: E402
 
 BOOKS = 200
 AUTHORS = 40
@@ -95,16 +97,6 @@ class Backend:
     database_url: str
 
 
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
 # --- backends ----------------------------------------------------------------------------------
 
 
@@ -145,24 +137,12 @@ def chosen_backend(scratch: Path) -> Iterator[Backend]:
 
 def seed(backend: Backend, connections: int) -> tuple[int, list[str]]:
     """Migrate and fill the database; return a book id and one access token per connection."""
-    import flask_migrate
-
-    from app import create_app
-    from app.extensions import db
     from app.services import auth, authors, books, users
 
-    saved = dict(os.environ)
-    os.environ.update(
-        {"TEST_DATABASE_URL": backend.database_url, **backend.environment, "APP_CONFIG": "testing"}
-    )
-    os.environ.pop("REDIS_URL", None)
-    try:
-        app = create_app("testing")
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    with app.app_context():
-        flask_migrate.upgrade(directory=str(FINAL / "migrations"))
+    with (
+        migrated_app(backend.database_url, backend.environment) as app,
+        app.app_context(),
+    ):
         author_ids = [
             authors.create_author(name=f"Author {n}", birth_year=1800 + n).id
             for n in range(AUTHORS)
@@ -187,8 +167,6 @@ def seed(backend: Backend, connections: int) -> tuple[int, list[str]]:
             ).access_token
             for n in range(connections)
         ]
-        db.session.remove()
-        db.engine.dispose()
     assert first is not None
     return first, tokens
 
@@ -225,12 +203,7 @@ def gunicorn(app: str, environment: Mapping[str, str], log: Path) -> Iterator[st
             time.sleep(0.1)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def answers(url: str) -> bool:

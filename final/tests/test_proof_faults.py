@@ -46,6 +46,14 @@ class Stack:
         """GET ``path``, as the member when ``signed_in``."""
         return call("GET", self.server.url + path, headers=self.headers if signed_in else None)
 
+    def wait_until_ready(self) -> None:
+        """Wait for ``/readyz`` to answer 200 again, as a load balancer would."""
+        wait_for(
+            lambda: self.get("/readyz").status == 200,
+            seconds=RECOVER_WITHIN_SECONDS,
+            what="/readyz to recover",
+        )
+
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
@@ -94,11 +102,7 @@ def test_database_outage_answers_503_and_heals_without_a_restart(stack: Stack) -
         assert stack.get("/healthz").status == 200
     finally:
         stack.postgres.start()
-    wait_for(
-        lambda: stack.get("/readyz").status == 200,
-        seconds=RECOVER_WITHIN_SECONDS,
-        what="/readyz to recover",
-    )
+    stack.wait_until_ready()
     # Every worker's pool drops its dead connections (pre-ping) and serves again.
     for _ in range(8):
         assert stack.get("/api/v1/loans", signed_in=True).status == 200
@@ -135,11 +139,7 @@ def test_redis_outage_keeps_the_api_serving_and_readiness_says_why(stack: Stack)
         assert stack.get("/healthz").status == 200
     finally:
         stack.redis.start()
-    wait_for(
-        lambda: stack.get("/readyz").status == 200,
-        seconds=RECOVER_WITHIN_SECONDS,
-        what="/readyz to recover",
-    )
+    stack.wait_until_ready()
     # Redis came back empty; the logout made while it was down holds, whichever worker answers.
     for _ in range(8):
         assert stack.get("/api/v1/loans", signed_in=True).status == 200
