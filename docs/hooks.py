@@ -37,7 +37,9 @@ import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
+import yaml
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
@@ -85,6 +87,11 @@ SWAGGER_UI_FILES = ("swagger-ui-bundle.js", "swagger-ui.css", "LICENSE")
 # Linked repository files are shown on pages under this folder of the site.
 SOURCE_URI = "source"
 OPENAPI_TIMEOUT_SECONDS = 120
+# Example requests on a page: an ``exchange`` fence holds one request (YAML, see docs/exchanges.py),
+# which the build answers with the named step's app and shows with its real answer.
+EXCHANGE_FENCE = re.compile(r"^```exchange[ \t]*\n(?P<spec>.*?)^```[ \t]*$", re.M | re.S)
+EXCHANGE_SCRIPT = DOCS / "exchanges.py"
+EXCHANGE_TIMEOUT_SECONDS = 120
 
 # Each heading of a rendered page, in document order: its id and its inner HTML.
 HEADING = re.compile(
@@ -525,6 +532,110 @@ def swagger_ui_dist() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "dist"
 
 
+# --- Example exchanges, answered at build time ---------------------------------------------------
+
+
+class ExchangeCache:
+    """Rendered exchanges by input, so a ``mkdocs serve`` rebuild answers only what changed."""
+
+    def __init__(self) -> None:
+        self.blocks: dict[str, list[dict[str, str | None]]] = {}
+
+    def key(self, folder: Path, payload: str) -> str:
+        """The cache key: the step's code and the exchanges asked of it."""
+        return hashlib.sha256(f"{inputs_hash(folder, [Path('.')])}\0{payload}".encode()).hexdigest()
+
+
+EXCHANGES = ExchangeCache()
+
+
+def parse_exchanges(markdown: str, where: str) -> list[tuple[re.Match[str], dict[str, Any]]]:
+    """Every ``exchange`` fence of a page with its spec, failing the build on a malformed one."""
+    found = []
+    for match in EXCHANGE_FENCE.finditer(markdown):
+        try:
+            spec = yaml.safe_load(match["spec"])
+        except yaml.YAMLError as error:
+            raise PluginError(f"{where}: an exchange fence is not YAML: {error}") from error
+        if not isinstance(spec, dict) or "request" not in spec or "app" not in spec:
+            raise PluginError(f"{where}: an exchange needs 'app' and 'request': {match['spec']!r}")
+        found.append((match, spec))
+    return found
+
+
+def answer_exchanges(
+    manifest: Manifest, app_id: str, specs: list[dict[str, Any]]
+) -> list[dict[str, str | None]]:
+    """Send ``specs`` in order to a fresh app of step ``app_id`` (or final); what each answered."""
+    try:
+        step = manifest.step(app_id)
+    except ManifestError as error:
+        raise PluginError(f"An exchange names an unknown app: {error}") from error
+    folder = manifest.path(step)
+    payload = json.dumps({"serve": [list(c) for c in step.serve], "exchanges": specs})
+    key = EXCHANGES.key(folder, payload)
+    if key in EXCHANGES.blocks:
+        return EXCHANGES.blocks[key]
+    env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES}
+    try:
+        result = subprocess.run(  # noqa: S603 - our own interpreter and script
+            [sys.executable, str(EXCHANGE_SCRIPT)],
+            cwd=folder,
+            env=env,
+            input=payload,
+            capture_output=True,
+            text=True,
+            timeout=EXCHANGE_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise PluginError(f"Cannot answer the exchanges with {step.folder}: {error}") from error
+    if result.returncode != 0:
+        tail = "\n".join(result.stderr.strip().splitlines()[-15:])
+        raise PluginError(f"The exchanges asked of {step.folder} failed:\n{tail}")
+    blocks: list[dict[str, str | None]] = json.loads(result.stdout)
+    EXCHANGES.blocks[key] = blocks
+    return blocks
+
+
+def exchange_markdown(block: dict[str, str | None], label: str) -> str:
+    """One answered exchange as code blocks: the exchange, then its log line when it has one."""
+    parts = []
+    if block["exchange"]:
+        fence = fence_for(block["exchange"])
+        parts.append(
+            f'{fence}http title="Answered by {label} when this page was built"\n'
+            f"{block['exchange']}\n{fence}"
+        )
+    if block["log"]:
+        fence = fence_for(block["log"])
+        parts.append(
+            f'{fence}json title="The access line {label} logged for it"\n{block["log"]}\n{fence}'
+        )
+    return "\n\n".join(parts)
+
+
+def render_exchanges(markdown: str, where: str, manifest: Manifest) -> str:
+    """Replace each exchange fence with the request and the answer the app really gave."""
+    found = parse_exchanges(markdown, where)
+    if not found:
+        return markdown
+    by_app: dict[str, list[int]] = {}
+    for index, (_, spec) in enumerate(found):
+        by_app.setdefault(str(spec["app"]), []).append(index)
+    rendered: dict[int, str] = {}
+    for app_id, indexes in by_app.items():
+        blocks = answer_exchanges(manifest, app_id, [found[i][1] for i in indexes])
+        label = "the final app" if app_id == "final" else f"step {app_id}'s app"
+        for index, block in zip(indexes, blocks, strict=True):
+            rendered[index] = exchange_markdown(block, label)
+    pieces, last = [], 0
+    for index, (match, _) in enumerate(found):
+        pieces += [markdown[last : match.start()], rendered[index]]
+        last = match.end()
+    return "".join([*pieces, markdown[last:]])
+
+
 # --- MkDocs hooks -------------------------------------------------------------------------------
 
 
@@ -662,8 +773,9 @@ def on_page_markdown(
     config: MkDocsConfig,  # noqa: ARG001 - MkDocs passes it by name
     files: Files,  # noqa: ARG001
 ) -> str:
-    """Point each link to a repository file at the page that shows that file."""
+    """Answer the page's example exchanges; point links to repository files at their pages."""
     page_src = Path(page.file.abs_src_path or DOCS / page.file.src_uri)
+    markdown = render_exchanges(markdown, f"docs/{page.file.src_uri}", load_manifest(ROOT))
 
     def rewrite(match: re.Match[str]) -> str:
         relative = repository_target(page_src, match["target"], ROOT, DOCS)

@@ -586,6 +586,79 @@ def test_the_notebook_list_links_each_page_relative_to_the_docs_root(workshop_ro
     )
 
 
+# --- Example answers: produced by the app, never typed -------------------------------------------
+
+# What an answer of this API looks like inside a fence: an error body, a page, a token pair.
+ANSWER_KEYS = re.compile(r'"(?:request_id|items|access_token)"\s*:')
+
+
+def typed_answers(markdown: str) -> list[int]:
+    """The line numbers of fences that show an exchange or an API answer written by hand.
+
+    An ``http`` fence is an exchange, and a JSON fence with a request id, a page's items or a
+    token is an answer: both must come from an ``exchange`` fence, which the build answers.
+    """
+    flagged = []
+    lines = markdown.splitlines()
+    index = 0
+    while index < len(lines):
+        opening = FENCE.match(lines[index])
+        if not opening:
+            index += 1
+            continue
+        start, body = index, []
+        index += 1
+        while index < len(lines) and not lines[index].strip().startswith(opening["fence"]):
+            body.append(lines[index])
+            index += 1
+        index += 1
+        language = opening["lang"].lower()
+        if language == "http" or (language == "json" and ANSWER_KEYS.search("\n".join(body))):
+            flagged.append(start + 1)
+    return flagged
+
+
+@pytest.mark.parametrize("page", markdown_sources(), ids=lambda path: path.name)
+def test_no_page_types_an_example_answer_by_hand(page: Path) -> None:
+    assert typed_answers(page.read_text(encoding="utf-8")) == []
+
+
+def test_the_checker_flags_typed_exchanges_and_answers_but_not_requests() -> None:
+    markdown = (
+        "```http\nGET /x\n\nHTTP/1.1 200 OK\n```\n\n"
+        '```json\n{"code": "x", "request_id": "1"}\n```\n\n'
+        '```json\n{"title": "A request body"}\n```\n\n'
+        "```exchange\napp: final\nrequest: GET /api/v1/\n```\n"
+    )
+    assert typed_answers(markdown) == [1, 7]
+
+
+def test_every_example_exchange_shows_the_answer_the_app_gave(site: Path) -> None:
+    page = built_page(site, "final/contract.md").read_text(encoding="utf-8")
+    assert page.count("Answered by the final app when this page was built") >= 3
+    assert "book_unavailable" in page
+    assert "exchange" not in re.findall(r'class="language-(\w+)"', page)
+
+
+def test_an_exchange_fence_is_answered_by_the_named_step(manifest: Manifest) -> None:
+    hooks = load_hooks()
+    markdown = (
+        'Before.\n\n```exchange\napp: "01"\nrequest: GET /api/v1/books/99\n'
+        "headers: {X-Request-ID: demo-7}\nshow: [X-Request-ID]\n```\n\nAfter.\n"
+    )
+    rendered = hooks.render_exchanges(markdown, "test.md", manifest)
+    assert rendered.startswith("Before.\n\n```http title=\"Answered by step 01's app")
+    assert "HTTP/1.1 404 Not Found\nX-Request-ID: demo-7" in rendered
+    assert '"request_id": "demo-7"' in rendered
+    assert rendered.endswith("```\n\nAfter.\n")
+
+
+def test_a_malformed_exchange_fails_the_build(manifest: Manifest) -> None:
+    hooks = load_hooks()
+    with pytest.raises(hooks.PluginError, match="needs 'app' and 'request'"):
+        hooks.render_exchanges("```exchange\nrequest: GET /\n```\n", "test.md", manifest)
+
+
 # --- In a browser -------------------------------------------------------------------------------
 
 
