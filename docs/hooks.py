@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import logging
 import os
 import posixpath
 import re
@@ -52,6 +53,7 @@ from workshop.live import LiveError, execute_all, notebook_paths
 from workshop.manifest import Manifest, ManifestError, Step, load_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("mkdocs.hooks.workshop")
 DOCS = ROOT / "docs"
 GENERATED = DOCS / "generated"
 BENCHMARKS = Path("final") / "benchmarks" / "latest.md"
@@ -84,6 +86,12 @@ EXECUTION_INPUTS = (
 OPENAPI_URI = "assets/api/openapi.json"
 SWAGGER_UI_URI = "assets/swagger-ui"
 SWAGGER_UI_FILES = ("swagger-ui-bundle.js", "swagger-ui.css", "LICENSE")
+# Material draws Mermaid diagrams with the page's own ``mermaid`` when one is loaded, and fetches it
+# from a CDN otherwise: the site ships the copy npm installed (package.json pins it), so diagrams
+# render without network. Without npm's copy (no Node on the machine) the pages load Mermaid from
+# the CDN instead, as Material does by default.
+MERMAID_SOURCE = ROOT / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
+MERMAID_URI = "assets/javascripts/mermaid.min.js"
 # Linked repository files are shown on pages under this folder of the site.
 SOURCE_URI = "source"
 OPENAPI_TIMEOUT_SECONDS = 120
@@ -684,6 +692,8 @@ def _fill_section(config: MkDocsConfig, section: str, entries: list[dict[str, st
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     """Anchor the snippet paths and the notebooks' render cache at the repository; fill the nav.
 
+    Mermaid's local copy joins the pages' scripts when npm installed it.
+
     The navigation gets one chapter per step (manifest order) and one page per notebook.
     """
     snippets = config.mdx_configs.setdefault("pymdownx.snippets", {})
@@ -699,6 +709,11 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         check_chapter(step)
     _fill_section(config, STEPS_SECTION, _steps_nav(manifest))
     _fill_section(config, NOTEBOOKS_SECTION, _notebooks_nav(notebook_paths(NOTEBOOKS)))
+
+    if MERMAID_SOURCE.is_file() and MERMAID_URI not in config.extra_javascript:
+        config.extra_javascript.append(MERMAID_URI)
+    elif not MERMAID_SOURCE.is_file():
+        log.info("npm's Mermaid is not installed ('npm ci'): diagrams will load it from a CDN.")
 
     jupyter = config.plugins.get(JUPYTER_PLUGIN)
     if jupyter is None:
@@ -723,7 +738,7 @@ def on_pre_build(config: MkDocsConfig) -> None:  # noqa: ARG001 - MkDocs passes 
 # included, into pages.
 @event_priority(50)
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    """Add the OpenAPI document, Swagger UI, the executed notebooks and the linked files' pages."""
+    """Add the OpenAPI document, Swagger UI, Mermaid, the executed notebooks and linked files."""
     files.append(File.generated(config, OPENAPI_URI, content=STATE.openapi))
     for copy in STATE.notebooks:
         # A File rooted in docs/generated/, not File.generated(): mkdocs-jupyter's wrapper
@@ -735,6 +750,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             use_directory_urls=config.use_directory_urls,
         )
         files.append(notebook)
+    if MERMAID_URI in config.extra_javascript:
+        files.append(File.generated(config, MERMAID_URI, abs_src_path=str(MERMAID_SOURCE)))
     dist = swagger_ui_dist()
     for name in SWAGGER_UI_FILES:
         source = dist / name

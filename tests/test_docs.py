@@ -9,6 +9,7 @@ broken final app, a benchmark file, notebooks that change).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import html
@@ -24,10 +25,13 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
 from mkdocs.structure.toc import AnchorLink
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import sync_playwright
 
 from workshop.live import LiveError, notebook_paths
 from workshop.manifest import Manifest, Step, load_manifest
@@ -745,3 +749,108 @@ def test_the_home_page_and_step_01_render_in_a_browser(
         assert "md-code__content" in dom, f"{name}: no code block rendered"
         assert 'data-md-type="copy"' in dom, f"{name}: no copy button (did the theme's JS run?)"
     assert step.tasks[0].title in doms[f"step-{step.id}"]
+
+
+# What the reader's check looks for on a page, once its scripts have run: scripts that failed,
+# diagrams Mermaid did not draw, images that did not load, same-page anchors that lead nowhere,
+# and code blocks wider than their column that a reader could not scroll. (Swagger UI's "#/..."
+# links are routes of its own, not anchors.)
+PAGE_PROBLEMS_SCRIPT = """() => {
+  const problems = [];
+  for (const diagram of document.querySelectorAll('.mermaid')) {
+    const svg = diagram.shadowRoot && diagram.shadowRoot.querySelector('svg');
+    if (!svg) problems.push('a diagram did not render as SVG');
+    else if (svg.querySelector('.error-icon')) problems.push('a diagram has a syntax error');
+  }
+  for (const image of document.images) {
+    if (!image.complete || image.naturalWidth === 0) problems.push('no image: ' + image.src);
+  }
+  for (const link of document.querySelectorAll('a[href^="#"]:not([href^="#/"])')) {
+    const id = decodeURIComponent(link.getAttribute('href').slice(1));
+    if (id && !document.getElementById(id)) problems.push('anchor not found: #' + id);
+  }
+  const scrolls = (element) => ['auto', 'scroll'].includes(getComputedStyle(element).overflowX);
+  for (const code of document.querySelectorAll('pre > code')) {
+    if (code.scrollWidth > code.clientWidth + 1 && !scrolls(code) && !scrolls(code.parentElement)) {
+      problems.push('a code block overflows without a scrollbar');
+    }
+  }
+  return problems;
+}"""
+
+
+# Material draws each diagram inside a closed shadow root; the test opens those roots (before any
+# script of the page runs) so it can see the SVG, and an error diagram, inside.
+OPEN_SHADOW_ROOTS = """
+const attach = Element.prototype.attachShadow;
+Element.prototype.attachShadow = function (options) {
+  return attach.call(this, { ...options, mode: 'open' });
+};
+"""
+DIAGRAMS_DRAWN = (
+    "[...document.querySelectorAll('.mermaid')]"
+    ".every(d => d.shadowRoot && d.shadowRoot.querySelector('svg'))"
+)
+
+
+def site_pages(site: Path) -> list[str]:
+    """Every page of the built site, as a path below its root (``steps/01-factory/``)."""
+    pages = []
+    for index in sorted(site.rglob("index.html")):
+        relative = index.parent.relative_to(site).as_posix()
+        pages.append("" if relative == "." else f"{relative}/")
+    return pages
+
+
+def page_problems(context: Any, url: str) -> list[str]:
+    """Open ``url`` in a new tab; what went wrong there, once its scripts and diagrams have run."""
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.goto(url, wait_until="load")
+    if tab.locator(".mermaid").count():
+        # On a timeout, PAGE_PROBLEMS_SCRIPT below reports the diagram that is missing.
+        with contextlib.suppress(PlaywrightTimeout):
+            tab.wait_for_function(DIAGRAMS_DRAWN, timeout=20_000)
+    found: list[str] = tab.evaluate(PAGE_PROBLEMS_SCRIPT)
+    tab.close()
+    return [*errors, *found]
+
+
+def test_every_page_renders_in_a_browser_without_network(served: str, site: Path) -> None:
+    browser_path = chromium()
+    pages = site_pages(site)
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=browser_path, args=["--no-sandbox"])
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.add_init_script(OPEN_SHADOW_ROOTS)
+        # The network stops at the site's own server: a classroom may have no other.
+        context.route(
+            "**/*",
+            lambda route: (
+                route.continue_()
+                if route.request.url.startswith(served)
+                else route.abort("internetdisconnected")
+            ),
+        )
+        for path in pages:
+            problems += [
+                f"/{path}: {problem}" for problem in page_problems(context, served + "/" + path)
+            ]
+        browser.close()
+    assert len(pages) > 20, pages
+    assert problems == []
+
+
+def test_the_architecture_diagrams_render_as_svg(served: str) -> None:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), args=["--no-sandbox"])
+        tab = browser.new_page()
+        tab.add_init_script(OPEN_SHADOW_ROOTS)
+        tab.goto(f"{served}/final/", wait_until="load")
+        tab.wait_for_function(DIAGRAMS_DRAWN, timeout=20_000)
+        drawn = tab.evaluate("document.querySelectorAll('.mermaid').length")
+        browser.close()
+    assert drawn >= 2
