@@ -32,6 +32,7 @@ import logging
 import os
 import posixpath
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -99,6 +100,10 @@ OPENAPI_TIMEOUT_SECONDS = 120
 # which the build answers with the named step's app and shows with its real answer.
 EXCHANGE_FENCE = re.compile(r"^```exchange[ \t]*\n(?P<spec>.*?)^```[ \t]*$", re.M | re.S)
 EXCHANGE_SCRIPT = DOCS / "exchanges.py"
+# A learner's terminal session on a page: a ``workshop`` fence holds one command's arguments, which
+# the build runs in order, in a scratch copy of the workshop, and shows with what it printed.
+WORKSHOP_FENCE = re.compile(r"^```workshop[ \t]*\n(?P<args>.*?)^```[ \t]*$", re.M | re.S)
+WORKSHOP_TIMEOUT_SECONDS = 300
 EXCHANGE_TIMEOUT_SECONDS = 120
 
 # Each heading of a rendered page, in document order: its id and its inner HTML.
@@ -544,10 +549,11 @@ def swagger_ui_dist() -> Path:
 
 
 class ExchangeCache:
-    """Rendered exchanges by input, so a ``mkdocs serve`` rebuild answers only what changed."""
+    """Rendered exchanges and transcripts by input, so a rebuild runs only what changed."""
 
     def __init__(self) -> None:
         self.blocks: dict[str, list[dict[str, str | None]]] = {}
+        self.consoles: dict[str, list[str]] = {}
 
     def key(self, folder: Path, payload: str) -> str:
         """The cache key: the step's code and the exchanges asked of it."""
@@ -640,6 +646,65 @@ def render_exchanges(markdown: str, where: str, manifest: Manifest) -> str:
     pieces, last = [], 0
     for index, (match, _) in enumerate(found):
         pieces += [markdown[last : match.start()], rendered[index]]
+        last = match.end()
+    return "".join([*pieces, markdown[last:]])
+
+
+# --- The learner's commands, run at build time ----------------------------------------------------
+
+
+def run_workshop_commands(root: Path, commands: list[str]) -> list[str]:
+    """Run each ``workshop`` command line in order in a scratch copy of the workshop at ``root``.
+
+    The copy holds the manifest and the steps but no learner's work, so a page shows what a new
+    learner sees. Returns each command with its output, as a console transcript.
+    """
+    transcripts = []
+    with tempfile.TemporaryDirectory(prefix="workshop-session-") as scratch:
+        shutil.copytree(
+            root / "steps",
+            Path(scratch) / "steps",
+            ignore=shutil.ignore_patterns("__pycache__", "instance", "*.db", ".pytest_cache"),
+        )
+        env = {
+            **{k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES},
+            "WORKSHOP_ROOT": scratch,
+            "NO_COLOR": "1",
+            "COLUMNS": "100",
+        }
+        for command in commands:
+            try:
+                result = subprocess.run(  # noqa: S603 - our own interpreter and tool
+                    [sys.executable, "-m", "workshop", *shlex.split(command)],
+                    cwd=scratch,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=WORKSHOP_TIMEOUT_SECONDS,
+                    check=False,
+                )
+            except (OSError, subprocess.TimeoutExpired) as error:
+                raise PluginError(f"Cannot run 'workshop {command}': {error}") from error
+            printed = (result.stdout + result.stderr).rstrip()
+            transcripts.append(f"$ workshop {command}\n{printed}")
+    return transcripts
+
+
+def render_workshop_commands(markdown: str, root: Path = ROOT) -> str:
+    """Replace each ``workshop`` fence with the command and what the tool printed for it."""
+    found = list(WORKSHOP_FENCE.finditer(markdown))
+    if not found:
+        return markdown
+    commands = [match["args"].strip() for match in found]
+    key = EXCHANGES.key(root / "steps", json.dumps(commands)) + inputs_hash(
+        root, [Path("workshop")]
+    )
+    if key not in EXCHANGES.consoles:
+        EXCHANGES.consoles[key] = run_workshop_commands(root, commands)
+    pieces, last = [], 0
+    for match, transcript in zip(found, EXCHANGES.consoles[key], strict=True):
+        fence = fence_for(transcript)
+        pieces += [markdown[last : match.start()], f"{fence}console\n{transcript}\n{fence}"]
         last = match.end()
     return "".join([*pieces, markdown[last:]])
 
@@ -790,9 +855,10 @@ def on_page_markdown(
     config: MkDocsConfig,  # noqa: ARG001 - MkDocs passes it by name
     files: Files,  # noqa: ARG001
 ) -> str:
-    """Answer the page's example exchanges; point links to repository files at their pages."""
+    """Answer the page's exchanges, run its workshop commands, and point repository links."""
     page_src = Path(page.file.abs_src_path or DOCS / page.file.src_uri)
     markdown = render_exchanges(markdown, f"docs/{page.file.src_uri}", load_manifest(ROOT))
+    markdown = render_workshop_commands(markdown)
 
     def rewrite(match: re.Match[str]) -> str:
         relative = repository_target(page_src, match["target"], ROOT, DOCS)
