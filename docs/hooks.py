@@ -25,6 +25,7 @@ adding a notebook takes only the notebook.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.util
 import json
@@ -104,6 +105,10 @@ EXCHANGE_SCRIPT = DOCS / "exchanges.py"
 # the build runs in order, in a scratch copy of the workshop, and shows with what it printed.
 WORKSHOP_FENCE = re.compile(r"^```workshop[ \t]*\n(?P<args>.*?)^```[ \t]*$", re.M | re.S)
 WORKSHOP_TIMEOUT_SECONDS = 300
+# A number the prose states from the code: ``{{ const final/app/schemas/common.py MAX_PER_PAGE }}``
+# is replaced, at build time, by that module-level constant's value.
+CONSTANT = re.compile(r"\{\{\s*const\s+(?P<path>[\w./-]+)\s+(?P<name>[A-Z][A-Z0-9_]*)\s*\}\}")
+TIMEDELTA_UNITS = ("weeks", "days", "hours", "minutes", "seconds")
 EXCHANGE_TIMEOUT_SECONDS = 120
 
 # Each heading of a rendered page, in document order: its id and its inner HTML.
@@ -709,6 +714,48 @@ def render_workshop_commands(markdown: str, root: Path = ROOT) -> str:
     return "".join([*pieces, markdown[last:]])
 
 
+# --- Numbers the prose takes from the code ------------------------------------------------------
+
+
+def constant_value(path: Path, name: str) -> str:
+    """The value of a module-level constant, as prose says it: ``100``, ``14 days``.
+
+    Read from the file's syntax tree, never by importing it: a literal, or a ``timedelta`` of
+    literal keyword arguments.
+    """
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None):
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if not any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            continue
+        value = node.value
+        if isinstance(value, ast.Constant):
+            return str(value.value)
+        if isinstance(value, ast.Call) and getattr(value.func, "id", "") == "timedelta":
+            parts = {kw.arg: ast.literal_eval(kw.value) for kw in value.keywords}
+            return " ".join(
+                f"{parts[unit]} {unit if parts[unit] != 1 else unit[:-1]}"
+                for unit in TIMEDELTA_UNITS
+                if unit in parts
+            )
+        raise PluginError(f"{path.name}: {name} is not a literal or a timedelta of literals")
+    raise PluginError(f"{path.name} has no module-level constant {name}")
+
+
+def render_constants(markdown: str, root: Path = ROOT) -> str:
+    """Replace each ``{{ const path NAME }}`` with the constant's value in the repository."""
+
+    def value(match: re.Match[str]) -> str:
+        path = root / match["path"]
+        if not path.is_file():
+            raise PluginError(f"{match[0]}: no file {match['path']}")
+        return constant_value(path, match["name"])
+
+    return CONSTANT.sub(value, markdown)
+
+
 # --- MkDocs hooks -------------------------------------------------------------------------------
 
 
@@ -858,7 +905,7 @@ def on_page_markdown(
     """Answer the page's exchanges, run its workshop commands, and point repository links."""
     page_src = Path(page.file.abs_src_path or DOCS / page.file.src_uri)
     markdown = render_exchanges(markdown, f"docs/{page.file.src_uri}", load_manifest(ROOT))
-    markdown = render_workshop_commands(markdown)
+    markdown = render_workshop_commands(render_constants(markdown))
 
     def rewrite(match: re.Match[str]) -> str:
         relative = repository_target(page_src, match["target"], ROOT, DOCS)

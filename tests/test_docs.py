@@ -663,6 +663,25 @@ def test_a_malformed_exchange_fails_the_build(manifest: Manifest) -> None:
         hooks.render_exchanges("```exchange\nrequest: GET /\n```\n", "test.md", manifest)
 
 
+def test_a_constant_in_the_prose_is_read_from_the_code(tmp_path: Path) -> None:
+    hooks = load_hooks()
+    module = tmp_path / "rules.py"
+    module.write_text(
+        "from datetime import timedelta\nLIMIT = 5\nPERIOD = timedelta(days=14, hours=1)\n",
+        encoding="utf-8",
+    )
+    text = "At most {{ const rules.py LIMIT }} loans, each for {{ const rules.py PERIOD }}."
+    assert hooks.render_constants(text, tmp_path) == "At most 5 loans, each for 14 days 1 hour."
+    with pytest.raises(hooks.PluginError, match="no module-level constant MISSING"):
+        hooks.render_constants("{{ const rules.py MISSING }}", tmp_path)
+
+
+def test_the_contract_states_the_page_bounds_from_the_code(site: Path) -> None:
+    page = built_page(site, "final/contract.md").read_text(encoding="utf-8")
+    assert "{{ const" not in page
+    assert "1 to 100; default 20" in page
+
+
 # --- In a browser -------------------------------------------------------------------------------
 
 
