@@ -375,12 +375,28 @@ def test_a_fence_is_longer_than_any_fence_inside_the_text() -> None:
     assert hooks.fence_for("a\n````python\nb\n````\n") == "`````"
 
 
-def test_benchmarks_are_included_only_when_the_file_exists(tmp_path: Path) -> None:
-    assert "--8<--" not in hooks.benchmarks_markdown(tmp_path)
+def test_the_performance_page_draws_each_backends_ratios(tmp_path: Path) -> None:
+    assert "No benchmark recorded yet" in hooks.benchmarks_markdown(tmp_path)
     results = tmp_path / "final" / "benchmarks" / "latest.md"
     results.parent.mkdir(parents=True)
-    results.write_text("| route | requests/s |\n", encoding="utf-8")
-    assert hooks.benchmarks_markdown(tmp_path) == '--8<-- "final/benchmarks/latest.md"\n'
+    results.write_text(
+        "# Benchmark\n\n<!-- bench:embedded -->\n## SQLite\n\n- Date: today\n\n"
+        "| row | requests/s | ratio to bare |\n|---|---:|---:|\n| bare route | 100 | 1.00 |\n"
+        "| cached list | 60 | 0.60 |\n<!-- /bench:embedded -->\n\n## Fixed on a date\n\nLog.\n",
+        encoding="utf-8",
+    )
+    page = hooks.benchmarks_markdown(tmp_path)
+    assert "## SQLite\n\n- Date: today" in page
+    assert "<svg" in page
+    assert ">0.60</text>" in page
+    assert ">cached list</text>" in page
+    assert "Fixed on a date" not in page
+
+
+def test_the_performance_page_is_built_with_its_chart(site: Path) -> None:
+    page = built_page(site, "final/performance.md").read_text(encoding="utf-8")
+    assert "<svg" in page
+    assert "ratio to bare" in page
 
 
 def write_app(final: Path, body: str) -> None:
