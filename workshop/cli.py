@@ -24,6 +24,7 @@ from workshop.markers import MarkerError
 from workshop.runner import RunResult, run_tests
 from workshop.screen import make_console, progress, task_block
 from workshop.stubs import stub_messages
+from workshop.watch import watch_step
 from workshop.workspace import (
     WorkspaceError,
     catch_up,
@@ -69,7 +70,8 @@ def cmd_start(manifest: Manifest, args: argparse.Namespace) -> int:
     print(f"Step {step.id} - {step.title}: your copy is in {target.relative_to(manifest.root)}")
     for task in step.tasks:
         print(f"  {task.id}  {task.title}")
-    print(f"Search for 'BEGIN TASK' in it, then run: workshop check {step.id}")
+    print(f"Search for 'BEGIN TASK' in it, then run: workshop watch {step.id}")
+    print(f"(or 'workshop check {step.id}' to run every test once)")
     return 0
 
 
@@ -110,6 +112,18 @@ def cmd_check(manifest: Manifest, args: argparse.Namespace) -> int:
     if run.returncode == 0:
         print("Well done!" if step.tasks else "Every test passes.")
     return 0 if run.returncode == 0 else 1
+
+
+def cmd_watch(manifest: Manifest, args: argparse.Namespace) -> int:
+    """Check the learner's copy on every save and show the task at hand on one screen."""
+    step = manifest.step(args.step)
+    if not step.tasks:
+        print(f"Step {step.id} has no exercises to watch: 'workshop serve {step.id}' runs it.")
+        return 2
+    if not learner_copy(manifest, step).is_dir():
+        print(f"No copy of step {step.id} yet: run 'workshop start {step.id}' first.")
+        return 2
+    return watch_step(manifest, step, make_console())
 
 
 def cmd_hint(manifest: Manifest, args: argparse.Namespace) -> int:
@@ -242,7 +256,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("step")
     sub.add_argument("--solution", action="store_true", help="check the reference instead")
     sub.set_defaults(run=cmd_check)
-    sub = commands.add_parser("hint", help="the hints of a step or of one task")
+    sub = commands.add_parser("watch", help="check your copy on every save, one task at a time")
+    sub.add_argument("step")
+    sub.set_defaults(run=cmd_watch)
+    sub = commands.add_parser("hint", help="the next hint of a task (the first unfinished one)")
     sub.add_argument("step")
     sub.add_argument("task", nargs="?")
     sub.set_defaults(run=cmd_hint)

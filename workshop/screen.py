@@ -33,16 +33,17 @@ def progress(console: Console, done: int, total: int) -> RenderableType:
     return grid
 
 
-def hint_pointer(step: Step, outcome: TaskOutcome) -> Text:
+def hint_pointer(step: Step, outcome: TaskOutcome, ask: str = "") -> Text:
     """The one line that says where help is, without giving the hint away."""
-    return Text(
-        f"{INDENT}stuck? workshop hint {step.id} {outcome.task.id}   read: docs/{step.chapter}",
-        style="dim",
-    )
+    ask = ask or f"workshop hint {step.id} {outcome.task.id}"
+    return Text(f"{INDENT}stuck? {ask}   read: docs/{step.chapter}", style="dim")
 
 
-def task_block(step: Step, outcome: TaskOutcome) -> RenderableType:
-    """A task's status line and, when it fails, its first failure and where to get help."""
+def task_block(step: Step, outcome: TaskOutcome, ask: str = "") -> RenderableType:
+    """A task's status line and, when it fails, its first failure and where to get help.
+
+    ``ask`` says how to get a hint, when that is not ``workshop hint`` (``watch`` has a key).
+    """
     status = Text("PASS", style="bold green") if outcome.passed else Text("FAIL", style="bold red")
     heading = Text.assemble("  ", status, f"  {outcome.task.id}  {outcome.task.title}")
     failure = outcome.failure
@@ -55,5 +56,5 @@ def task_block(step: Step, outcome: TaskOutcome) -> RenderableType:
         other = failure.waits_for
         lines.append(Text(f"{INDENT}(that is task {other}'s stub: finish {other} first)"))
     lines.append(Text(f"{INDENT}test: {failure.test}", style="dim"))
-    lines.append(hint_pointer(step, outcome))
+    lines.append(hint_pointer(step, outcome, ask))
     return Group(*lines)
