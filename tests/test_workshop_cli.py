@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from workshop import cli
+from workshop import cli, launch
 from workshop.cli import main
 
 
@@ -183,8 +183,9 @@ def test_diff_mine_compares_the_learners_copy_with_the_reference(
 def test_a_missing_virtual_environment_is_explained(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(cli, "NEEDED_PACKAGES", ("flask", "no_such_package_here"))
-    code, out = run(capsys, "list")
+    monkeypatch.setattr(launch, "NEEDED_PACKAGES", ("flask", "no_such_package_here"))
+    code = launch.main()
+    out = capsys.readouterr().err
     assert code == 2
     assert "virtual environment is missing (no_such_package_here not found)" in out
     assert "make setup" in out

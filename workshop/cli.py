@@ -6,7 +6,6 @@ Run ``workshop --help`` for the commands. Every command reads steps/steps.toml.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import signal
 import subprocess
@@ -35,8 +34,6 @@ from workshop.workspace import (
     served_database,
     start,
 )
-
-NEEDED_PACKAGES = ("flask", "pytest")
 
 
 def find_root() -> Path:
@@ -284,15 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``workshop`` command."""
-    missing = [name for name in NEEDED_PACKAGES if importlib.util.find_spec(name) is None]
-    if missing:
-        print(
-            f"The workshop's virtual environment is missing ({', '.join(missing)} not found)."
-            " Run 'make setup' first (on Windows, see the README), then use .venv's workshop.",
-            file=sys.stderr,
-        )
-        return 2
+    """Run the ``workshop`` command (``workshop.launch`` checks the environment first)."""
     args = build_parser().parse_args(argv)
     try:
         manifest = load_manifest(find_root())
