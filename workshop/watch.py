@@ -186,12 +186,24 @@ def _watch_files(folder: Path, events: queue.Queue[str], stop: threading.Event) 
         events.put(SAVED)
 
 
+if sys.platform == "win32":
+
+    def _read_key() -> str:
+        """One key, as soon as it is pressed (Windows' console reads keys one by one)."""
+        import msvcrt
+
+        return msvcrt.getwch()
+
+else:
+
+    def _read_key() -> str:
+        """One key, as soon as it is pressed (``_keys_mode`` turned line buffering off)."""
+        return sys.stdin.read(1)
+
+
 def _read_keys(events: queue.Queue[str]) -> None:
-    """Put every key pressed on the queue (the terminal is in cbreak mode, see ``_keys_mode``)."""
-    while True:
-        key = sys.stdin.read(1)
-        if not key:
-            return
+    """Put every key pressed on the queue, until standard input ends."""
+    while key := _read_key():
         events.put(key.lower())
 
 
@@ -199,11 +211,14 @@ def _read_keys(events: queue.Queue[str]) -> None:
 def _keys_mode() -> Iterator[bool]:
     """Let single keys through without Enter while watching, and put the terminal back after.
 
-    Yields False when keys cannot be read (standard input is no terminal, or on Windows, where
-    Ctrl-C ends the watch instead of q).
+    Yields False when keys cannot be read because standard input is no terminal: then the watch
+    still redraws on every save, and Ctrl-C ends it.
     """
-    if sys.platform == "win32" or not sys.stdin.isatty():
+    if not sys.stdin.isatty():
         yield False
+        return
+    if sys.platform == "win32":
+        yield True
         return
     import termios
     import tty
