@@ -37,7 +37,7 @@ run: setup
 	$(BIN)/workshop serve final --port $(PORT)
 
 # The class notebooks: serve the final app in the background, as `make run` does but with limits
-# a class can live with (workshop/live.py explains them), open JupyterLab, and stop the app when
+# a class can live with (notebooks/live.py explains them), open JupyterLab, and stop the app when
 # JupyterLab exits (File > Shut Down, or Ctrl-C twice).
 notebooks: setup-dev
 	@RATELIMIT_LOGIN='20 per 10 seconds' RATELIMIT_REGISTER='100 per minute' \
@@ -52,7 +52,7 @@ lint: setup-dev
 	$(BIN)/ruff format --check .
 
 typecheck: setup-dev
-	$(BIN)/mypy --strict workshop
+	$(BIN)/mypy --strict workshop notebooks
 	cd final && ../$(BIN)/mypy --strict app
 
 # The repository's own tests: the workshop tool, the site, the notebooks, the proofs.

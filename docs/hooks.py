@@ -10,9 +10,9 @@ git-ignored ``docs/generated/`` folder, the pieces the pages include with ``--8<
 - ``benchmarks.md``: the final app's benchmark table when ``final/benchmarks/latest.md`` exists;
 - ``notebooks-list.md``: a link to each class notebook's page, for the instructor guide;
 - ``notebooks/<name>.ipynb``: each notebook of ``notebooks/`` executed against a live final app
-  (``workshop.live.execute_all``), which mkdocs-jupyter renders with its outputs. The repository
+  (``notebooks.live.execute_all``), which mkdocs-jupyter renders with its outputs. The repository
   keeps the notebooks without outputs; a notebook is executed again only when it, the final app or
-  ``workshop/live.py`` changed since its copy was made (``notebooks/hashes.json`` records what
+  ``notebooks/live.py`` changed since its copy was made (``notebooks/hashes.json`` records what
   each copy was made from), so a ``mkdocs serve`` rebuild stays fast.
 
 It also exports the final app's OpenAPI document and Swagger UI's files into the site, fills the
@@ -45,8 +45,8 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink
 
+from notebooks.live import LiveError, execute_all, notebook_paths
 from workshop.diffing import diff_folders
-from workshop.live import LiveError, execute_all, notebook_paths
 from workshop.manifest import Manifest, ManifestError, Step, load_manifest
 from workshop.stubs import stub_messages
 
@@ -74,7 +74,7 @@ RENDER_CACHE = GENERATED / "jupyter-cache"
 # and the app they talk to (its code, its migrations and its entry point). A change to any of
 # them executes every notebook again.
 EXECUTION_INPUTS = (
-    Path("workshop") / "live.py",
+    Path("notebooks") / "live.py",
     Path("final") / "app",
     Path("final") / "migrations",
     Path("final") / "wsgi.py",

@@ -29,7 +29,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from mkdocs.structure.toc import AnchorLink
 
-from workshop.live import LiveError, notebook_paths
+from notebooks.live import LiveError, notebook_paths
 from workshop.manifest import Manifest, Step, load_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -502,7 +502,7 @@ def test_a_notebook_is_titled_by_its_first_heading(tmp_path: Path) -> None:
 
 
 class FakeExecution:
-    """Stands in for ``workshop.live.execute_all``: copies the notebooks and records their names."""
+    """Stands in for ``notebooks.live.execute_all``: copies the notebooks, records their names."""
 
     def __init__(self) -> None:
         self.runs: list[list[str]] = []
@@ -522,8 +522,7 @@ def workshop_root(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     write_notebook(root / "notebooks", "01-a.ipynb", "A")
     write_notebook(root / "notebooks", "02-b.ipynb", "B")
-    (root / "workshop").mkdir()
-    (root / "workshop" / "live.py").write_text("# runs notebooks\n", encoding="utf-8")
+    (root / "notebooks" / "live.py").write_text("# runs notebooks\n", encoding="utf-8")
     write_app(root / "final", "VERSION = 1\n")
     return root
 
@@ -545,7 +544,7 @@ def test_notebooks_are_executed_again_only_when_their_inputs_change(
     assert build() == ["02-b.ipynb"]
     (workshop_root / "final" / "app" / "__init__.py").write_text("VERSION = 2\n", encoding="utf-8")
     assert build() == ["01-a.ipynb", "02-b.ipynb"]
-    (workshop_root / "workshop" / "live.py").write_text("# changed\n", encoding="utf-8")
+    (workshop_root / "notebooks" / "live.py").write_text("# changed\n", encoding="utf-8")
     assert build() == ["01-a.ipynb", "02-b.ipynb"]
     (out / "01-a.ipynb").unlink()
     assert build() == ["01-a.ipynb"]
