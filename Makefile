@@ -8,13 +8,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
-# uv installs the same pinned packages several times faster than pip; without it, pip does.
-UV := $(shell command -v uv 2>/dev/null)
-ifdef UV
-INSTALL := $(UV) pip install --quiet --python $(BIN)/python
-else
-INSTALL := $(BIN)/python -m pip install --quiet
-endif
+# uv installs the pinned packages several times faster than pip (the README has the figures). It
+# is a package itself: pip fetches it into .venv first, and when that fails, pip does the install.
+# $(call install,EXTRA) installs the workshop with that extra, every package pinned.
+install = if [ -x $(BIN)/uv ]; \
+	then $(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e '.[$(1)]'; \
+	else $(BIN)/python -m pip install --quiet -c constraints.txt -e '.[$(1)]'; fi
 
 .PHONY: setup setup-dev run test lint typecheck test-tools verify docs bench lock clean notebooks
 
@@ -26,11 +25,12 @@ $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "Python 3.11 or newer is needed: run 'make PYTHON=python3.12 ...'"; exit 1; }
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(INSTALL) -c constraints.txt -e '.[learner]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt uv || echo "No uv: pip installs instead."
+	$(call install,learner)
 	touch $(STAMP)
 
 $(DEV_STAMP): $(STAMP)
-	$(INSTALL) -c constraints.txt -e '.[dev]'
+	$(call install,dev)
 	touch $(DEV_STAMP)
 
 run: setup
@@ -78,7 +78,7 @@ lock:
 	rm -rf .lock-venv
 	$(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install --quiet --upgrade pip
-	.lock-venv/bin/python -m pip install --quiet -e '.[dev]'
+	.lock-venv/bin/python -m pip install --quiet uv -e '.[dev]'
 	{ sed -n '1,2p' constraints.txt; .lock-venv/bin/python -m pip freeze --exclude-editable | sort -f; } > constraints.new
 	mv constraints.new constraints.txt
 	rm -rf .lock-venv

@@ -70,8 +70,8 @@ def test_a_learners_install_leaves_the_maintainer_tools_out() -> None:
     assert {"pytest", "rich", "watchfiles"} <= set(learner)
     makefile = (ROOT / "Makefile").read_text()
     setup = makefile.split("$(STAMP): pyproject.toml constraints.txt")[1].split("\n\n")[0]
-    assert "-e '.[learner]'" in setup
-    assert "[dev]" not in setup
+    assert "$(call install,learner)" in setup
+    assert "dev" not in setup
 
 
 def test_ci_runs_the_readmes_test_command() -> None:
