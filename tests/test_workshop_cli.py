@@ -10,6 +10,7 @@ import pytest
 
 from workshop import cli, launch
 from workshop.cli import main
+from workshop.manifest import ManifestError, load_manifest
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
@@ -371,3 +372,13 @@ def test_learner_commands_load_no_maintainer_module() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_manifest_takes_one_hint_or_hints_in_levels_but_not_none(mini: Path) -> None:
+    manifest = mini / "steps/steps.toml"
+    assert load_manifest(mini).step("02").task("02.1").hints == ("str.upper().",)
+    manifest.write_text(manifest.read_text().replace('hint = "str.upper()."', 'hints = ["a", "b"]'))
+    assert load_manifest(mini).step("02").task("02.1").hints == ("a", "b")
+    manifest.write_text(manifest.read_text().replace('hints = ["a", "b"]', "hints = []"))
+    with pytest.raises(ManifestError, match=r"task 02\.1: hints must hold at least one hint"):
+        load_manifest(mini)
