@@ -323,7 +323,6 @@ def test_serve_gives_the_app_a_database_under_workspace(
     database = seen[-1]["DATABASE_URL"]
     assert database.startswith("sqlite:///")
     assert Path(database.removeprefix("sqlite:///")).parent == (mini / "workspace/databases")
-    assert "steps" not in Path(database).relative_to(Path(f"sqlite:///{mini.as_posix()}")).parts
 
 
 def test_check_final_points_at_the_solution_not_at_start(
