@@ -362,6 +362,19 @@ def test_a_later_step_gets_its_diff_as_a_diff_block() -> None:
     assert "```diff\n" in changes
     assert "+++ steps/02-beta/app/shout.py" in changes
     assert "BEGIN TASK" not in changes
+    # The chapter is read before the exercises: each task shows as its stub, not its solution.
+    stub = 'raise NotImplementedError("Task 02.1: Return the greeting in capitals.")'
+    assert f"+    {stub}" in changes
+    assert "upper()" not in changes
+
+
+def test_a_tasks_hints_are_folded_in_the_order_the_terminal_gives_them() -> None:
+    step = load_manifest(MINI).step("02")
+    levels = dataclasses.replace(step.tasks[0], hints=("Strings change case.", "str.upper()."))
+    markdown = hooks.tasks_markdown(dataclasses.replace(step, tasks=(levels,)))
+    assert '??? tip "Hint for 02.1"' in markdown
+    assert markdown.index("1. Strings change case.") < markdown.index("2. str.upper().")
+    assert "`workshop hint 02 02.1`" in markdown
 
 
 def test_the_timings_add_up_over_several_steps() -> None:
