@@ -382,3 +382,26 @@ def test_a_manifest_takes_one_hint_or_hints_in_levels_but_not_none(mini: Path) -
     manifest.write_text(manifest.read_text().replace('hints = ["a", "b"]', "hints = []"))
     with pytest.raises(ManifestError, match=r"task 02\.1: hints must hold at least one hint"):
         load_manifest(mini)
+
+
+def test_catch_up_on_final_is_refused_in_one_line(
+    mini: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = run(capsys, "catch-up", "final")
+    assert code == 2
+    assert out == "workshop: final/ has no exercises, so there is nothing to catch up on\n"
+    assert not (mini / "workspace/final").exists()
+
+
+def test_ctrl_c_ends_a_command_without_a_traceback(
+    mini: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*_args: object, **_options: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "run_tests", interrupted)
+    run(capsys, "start", "02")
+    code, out = run(capsys, "check", "02")
+    assert code == 130
+    assert out.endswith("Interrupted.\n")
+    assert "Traceback" not in out

@@ -289,6 +289,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ManifestError, WorkspaceError, MarkerError) as error:
         print(f"workshop: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        # Ctrl-C is how a learner stops `serve` or a long `check`: no traceback for that.
+        print("Interrupted.", file=sys.stderr)
+        return 130
     except BrokenPipeError:
         # The reader went away (`workshop list | head -1`): stop quietly, as Unix tools do.
         # Python would complain again when it flushes stdout at exit, so point it at nothing.

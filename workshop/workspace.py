@@ -72,6 +72,8 @@ def start(manifest: Manifest, step: Step, *, force: bool = False) -> tuple[Path,
 
 def catch_up(manifest: Manifest, step: Step) -> tuple[Path, Path | None]:
     """Replace the learner's copy with the reference, moving the old copy aside."""
+    if step is manifest.final:
+        raise WorkspaceError("final/ has no exercises, so there is nothing to catch up on")
     target = learner_copy(manifest, step)
     aside = _set_aside(target, "before-catch-up") if target.exists() else None
     copy_step(manifest.path(step), target)
