@@ -5,14 +5,14 @@ git-ignored ``docs/generated/`` folder, the pieces the pages include with ``--8<
 
 - ``steps-map.md`` and ``timings.md``: the map of steps and the instructor timings (manifest);
 - ``steps/<NN>/tasks.md`` and ``steps/<NN>/changes.md``: each step's tasks with hints, and what it
-  changes from the step before (``workshop.diffing.diff_folders``, the same diff ``workshop diff``
-  prints);
+  changes from the step before with each task shown as its stub (``workshop.diffing.diff_folders``,
+  the same spoiler-free diff ``workshop diff`` prints);
 - ``benchmarks.md``: the final app's benchmark table when ``final/benchmarks/latest.md`` exists;
 - ``notebooks-list.md``: a link to each class notebook's page, for the instructor guide;
 - ``notebooks/<name>.ipynb``: each notebook of ``notebooks/`` executed against a live final app
-  (``workshop.live.execute_all``), which mkdocs-jupyter renders with its outputs. The repository
+  (``notebooks.live.execute_all``), which mkdocs-jupyter renders with its outputs. The repository
   keeps the notebooks without outputs; a notebook is executed again only when it, the final app or
-  ``workshop/live.py`` changed since its copy was made (``notebooks/hashes.json`` records what
+  ``notebooks/live.py`` changed since its copy was made (``notebooks/hashes.json`` records what
   each copy was made from), so a ``mkdocs serve`` rebuild stays fast.
 
 It also exports the final app's OpenAPI document and Swagger UI's files into the site, fills the
@@ -52,9 +52,10 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink
 
+from notebooks.live import LiveError, execute_all, notebook_paths
 from workshop.diffing import diff_folders
-from workshop.live import LiveError, execute_all, notebook_paths
 from workshop.manifest import Manifest, ManifestError, Step, load_manifest
+from workshop.stubs import stub_messages
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("mkdocs.hooks.workshop")
@@ -81,7 +82,7 @@ RENDER_CACHE = GENERATED / "jupyter-cache"
 # and the app they talk to (its code, its migrations and its entry point). A change to any of
 # them executes every notebook again.
 EXECUTION_INPUTS = (
-    Path("workshop") / "live.py",
+    Path("notebooks") / "live.py",
     Path("final") / "app",
     Path("final") / "migrations",
     Path("final") / "wsgi.py",
@@ -199,29 +200,44 @@ def changes_markdown(manifest: Manifest, step: Step) -> str:
             raise PluginError(
                 f"Cannot diff step {step.id}: the folder {candidate.folder} does not exist."
             )
-    diff = diff_folders(manifest.path(previous), manifest.path(step), previous.folder, step.folder)
+    # The chapter is read before and during the exercises, so it shows the stubs, not the answers.
+    stubs = stub_messages(step.tasks)
+    diff = diff_folders(
+        manifest.path(previous), manifest.path(step), previous.folder, step.folder, stubs=stubs
+    )
     if not diff:
         return f"Step {step.id} changes no file of step {previous.id}.\n"
     fence = fence_for(diff)
     return (
         f"The diff from step {previous.id} (`{previous.folder}`) to step {step.id} "
-        f"(`{step.folder}`), task markers hidden: the same text `workshop diff {step.id}` "
-        f"prints.\n\n{fence}diff\n{diff}{fence}\n"
+        f"(`{step.folder}`), task markers hidden and each task shown as its stub: the same text "
+        f"`workshop diff {step.id}` prints (`workshop diff {step.id} --solutions` shows the "
+        f"tasks solved).\n\n{fence}diff\n{diff}{fence}\n"
     )
 
 
 def tasks_markdown(step: Step) -> str:
-    """A step's tasks in order, each with its text and its hint folded away until wanted."""
+    """A step's tasks in order, each with its text and its hints folded away until wanted.
+
+    A task with several hints lists them in the order ``workshop hint`` gives them, a nudge first.
+    """
     if not step.tasks:
         return f"Step {step.id} has no exercises.\n"
     parts = []
     for task in step.tasks:
+        if len(task.hints) == 1:
+            hints = f"    {escape_text(task.hints[0])}\n\n"
+        else:
+            hints = "".join(
+                f"    {level}. {escape_text(hint)}\n" for level, hint in enumerate(task.hints, 1)
+            )
+            hints += "\n"
         parts.append(
             f"**{task.id} {escape_text(task.title)}**\n\n"
             f"{escape_text(task.text)}\n\n"
             f'??? tip "Hint for {task.id}"\n\n'
-            f"    {escape_text(task.hint)}\n\n"
-            f"    The same hint in the terminal: `workshop hint {step.id} {task.id}`.\n"
+            f"{hints}"
+            f"    In the terminal, one hint per ask: `workshop hint {step.id} {task.id}`.\n"
         )
     return "\n".join(parts)
 

@@ -33,7 +33,7 @@ from mkdocs.structure.toc import AnchorLink
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
-from workshop.live import LiveError, notebook_paths
+from notebooks.live import LiveError, notebook_paths
 from workshop.manifest import Manifest, Step, load_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -362,6 +362,19 @@ def test_a_later_step_gets_its_diff_as_a_diff_block() -> None:
     assert "```diff\n" in changes
     assert "+++ steps/02-beta/app/shout.py" in changes
     assert "BEGIN TASK" not in changes
+    # The chapter is read before the exercises: each task shows as its stub, not its solution.
+    stub = 'raise NotImplementedError("Task 02.1: Return the greeting in capitals.")'
+    assert f"+    {stub}" in changes
+    assert "upper()" not in changes
+
+
+def test_a_tasks_hints_are_folded_in_the_order_the_terminal_gives_them() -> None:
+    step = load_manifest(MINI).step("02")
+    levels = dataclasses.replace(step.tasks[0], hints=("Strings change case.", "str.upper()."))
+    markdown = hooks.tasks_markdown(dataclasses.replace(step, tasks=(levels,)))
+    assert '??? tip "Hint for 02.1"' in markdown
+    assert markdown.index("1. Strings change case.") < markdown.index("2. str.upper().")
+    assert "`workshop hint 02 02.1`" in markdown
 
 
 def test_the_timings_add_up_over_several_steps() -> None:
@@ -522,7 +535,7 @@ def test_a_notebook_is_titled_by_its_first_heading(tmp_path: Path) -> None:
 
 
 class FakeExecution:
-    """Stands in for ``workshop.live.execute_all``: copies the notebooks and records their names."""
+    """Stands in for ``notebooks.live.execute_all``: copies the notebooks, records their names."""
 
     def __init__(self) -> None:
         self.runs: list[list[str]] = []
@@ -542,8 +555,7 @@ def workshop_root(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     write_notebook(root / "notebooks", "01-a.ipynb", "A")
     write_notebook(root / "notebooks", "02-b.ipynb", "B")
-    (root / "workshop").mkdir()
-    (root / "workshop" / "live.py").write_text("# runs notebooks\n", encoding="utf-8")
+    (root / "notebooks" / "live.py").write_text("# runs notebooks\n", encoding="utf-8")
     write_app(root / "final", "VERSION = 1\n")
     return root
 
@@ -565,7 +577,7 @@ def test_notebooks_are_executed_again_only_when_their_inputs_change(
     assert build() == ["02-b.ipynb"]
     (workshop_root / "final" / "app" / "__init__.py").write_text("VERSION = 2\n", encoding="utf-8")
     assert build() == ["01-a.ipynb", "02-b.ipynb"]
-    (workshop_root / "workshop" / "live.py").write_text("# changed\n", encoding="utf-8")
+    (workshop_root / "notebooks" / "live.py").write_text("# changed\n", encoding="utf-8")
     assert build() == ["01-a.ipynb", "02-b.ipynb"]
     (out / "01-a.ipynb").unlink()
     assert build() == ["01-a.ipynb"]

@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from workshop.live import (
+from notebooks.live import (
     CLASSROOM_SETTINGS,
     LiveError,
     execute_notebook,

@@ -17,9 +17,10 @@ from pathlib import Path
 
 from workshop.lineage import lineage_problems
 from workshop.manifest import Manifest, Step, Task
-from workshop.markers import regions_in, stub_text
+from workshop.markers import regions_in
 from workshop.runner import RunResult, run_tests
-from workshop.tree import copy_step, step_files
+from workshop.stubs import stubbed_copy
+from workshop.tree import step_files
 
 
 @dataclass
@@ -29,23 +30,6 @@ class CheckResult:
     name: str
     problems: list[str] = field(default_factory=list)
     skipped: str = ""
-
-
-def stub_message(task: Task) -> str:
-    """The text the learner's stub raises: the task's id and what to do."""
-    return f"Task {task.id}: {task.text}"
-
-
-def stubbed_copy(source: Path, target: Path, tasks: tuple[Task, ...]) -> Path:
-    """Copy a step to ``target`` with the regions of ``tasks`` replaced by stubs."""
-    copy_step(source, target)
-    messages = {task.id: stub_message(task) for task in tasks}
-    for region_file in {
-        region.path for region in regions_in(target / f for f in step_files(target))
-    }:
-        text = region_file.read_text(encoding="utf-8")
-        region_file.write_text(stub_text(text, messages), encoding="utf-8")
-    return target
 
 
 def _run_stubbed(
