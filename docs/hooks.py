@@ -31,16 +31,20 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import logging
 import os
 import posixpath
 import re
+import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
+import yaml
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
@@ -55,6 +59,7 @@ from workshop.live import LiveError, execute_all, notebook_paths
 from workshop.manifest import Manifest, ManifestError, Step, load_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("mkdocs.hooks.workshop")
 DOCS = ROOT / "docs"
 GENERATED = DOCS / "generated"
 BENCHMARKS = Path("final") / "benchmarks" / "latest.md"
@@ -87,9 +92,24 @@ EXECUTION_INPUTS = (
 OPENAPI_URI = "assets/api/openapi.json"
 SWAGGER_UI_URI = "assets/swagger-ui"
 SWAGGER_UI_FILES = ("swagger-ui-bundle.js", "swagger-ui.css", "LICENSE")
+# Material draws Mermaid diagrams with the page's own ``mermaid`` when one is loaded, and fetches it
+# from a CDN otherwise: the site ships the copy npm installed (package.json pins it), so diagrams
+# render without network. Without npm's copy (no Node on the machine) the pages load Mermaid from
+# the CDN instead, as Material does by default.
+MERMAID_SOURCE = ROOT / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
+MERMAID_URI = "assets/javascripts/mermaid.min.js"
 # Linked repository files are shown on pages under this folder of the site.
 SOURCE_URI = "source"
 OPENAPI_TIMEOUT_SECONDS = 120
+# Example requests on a page: an ``exchange`` fence holds one request (YAML, see docs/exchanges.py),
+# which the build answers with the named step's app and shows with its real answer.
+EXCHANGE_FENCE = re.compile(r"^```exchange[ \t]*\n(?P<spec>.*?)^```[ \t]*$", re.M | re.S)
+EXCHANGE_SCRIPT = DOCS / "exchanges.py"
+# A learner's terminal session on a page: a ``workshop`` fence holds one command's arguments, which
+# the build runs in order, in a scratch copy of the workshop, and shows with what it printed.
+WORKSHOP_FENCE = re.compile(r"^```workshop[ \t]*\n(?P<args>.*?)^```[ \t]*$", re.M | re.S)
+WORKSHOP_TIMEOUT_SECONDS = 300
+EXCHANGE_TIMEOUT_SECONDS = 120
 
 # Each heading of a rendered page, in document order: its id and its inner HTML.
 HEADING = re.compile(
@@ -564,6 +584,170 @@ def swagger_ui_dist() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "dist"
 
 
+# --- Example exchanges, answered at build time ---------------------------------------------------
+
+
+class ExchangeCache:
+    """Rendered exchanges and transcripts by input, so a rebuild runs only what changed."""
+
+    def __init__(self) -> None:
+        self.blocks: dict[str, list[dict[str, str | None]]] = {}
+        self.consoles: dict[str, list[str]] = {}
+
+    def key(self, folder: Path, payload: str) -> str:
+        """The cache key: the step's code and the exchanges asked of it."""
+        return hashlib.sha256(f"{inputs_hash(folder, [Path('.')])}\0{payload}".encode()).hexdigest()
+
+
+EXCHANGES = ExchangeCache()
+
+
+def parse_exchanges(markdown: str, where: str) -> list[tuple[re.Match[str], dict[str, Any]]]:
+    """Every ``exchange`` fence of a page with its spec, failing the build on a malformed one."""
+    found = []
+    for match in EXCHANGE_FENCE.finditer(markdown):
+        try:
+            spec = yaml.safe_load(match["spec"])
+        except yaml.YAMLError as error:
+            raise PluginError(f"{where}: an exchange fence is not YAML: {error}") from error
+        if not isinstance(spec, dict) or "request" not in spec or "app" not in spec:
+            raise PluginError(f"{where}: an exchange needs 'app' and 'request': {match['spec']!r}")
+        found.append((match, spec))
+    return found
+
+
+def answer_exchanges(
+    manifest: Manifest, app_id: str, specs: list[dict[str, Any]]
+) -> list[dict[str, str | None]]:
+    """Send ``specs`` in order to a fresh app of step ``app_id`` (or final); what each answered."""
+    try:
+        step = manifest.step(app_id)
+    except ManifestError as error:
+        raise PluginError(f"An exchange names an unknown app: {error}") from error
+    folder = manifest.path(step)
+    payload = json.dumps({"serve": [list(c) for c in step.serve], "exchanges": specs})
+    key = EXCHANGES.key(folder, payload)
+    if key in EXCHANGES.blocks:
+        return EXCHANGES.blocks[key]
+    env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES}
+    try:
+        result = subprocess.run(  # noqa: S603 - our own interpreter and script
+            [sys.executable, str(EXCHANGE_SCRIPT)],
+            cwd=folder,
+            env=env,
+            input=payload,
+            capture_output=True,
+            text=True,
+            timeout=EXCHANGE_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise PluginError(f"Cannot answer the exchanges with {step.folder}: {error}") from error
+    if result.returncode != 0:
+        tail = "\n".join(result.stderr.strip().splitlines()[-15:])
+        raise PluginError(f"The exchanges asked of {step.folder} failed:\n{tail}")
+    blocks: list[dict[str, str | None]] = json.loads(result.stdout)
+    EXCHANGES.blocks[key] = blocks
+    return blocks
+
+
+def exchange_markdown(block: dict[str, str | None], label: str) -> str:
+    """One answered exchange as code blocks: the exchange, then its log line when it has one."""
+    parts = []
+    if block["exchange"]:
+        fence = fence_for(block["exchange"])
+        parts.append(
+            f'{fence}http title="Answered by {label} when this page was built"\n'
+            f"{block['exchange']}\n{fence}"
+        )
+    if block["log"]:
+        fence = fence_for(block["log"])
+        parts.append(
+            f'{fence}json title="The access line {label} logged for it"\n{block["log"]}\n{fence}'
+        )
+    return "\n\n".join(parts)
+
+
+def render_exchanges(markdown: str, where: str, manifest: Manifest) -> str:
+    """Replace each exchange fence with the request and the answer the app really gave."""
+    found = parse_exchanges(markdown, where)
+    if not found:
+        return markdown
+    by_app: dict[str, list[int]] = {}
+    for index, (_, spec) in enumerate(found):
+        by_app.setdefault(str(spec["app"]), []).append(index)
+    rendered: dict[int, str] = {}
+    for app_id, indexes in by_app.items():
+        blocks = answer_exchanges(manifest, app_id, [found[i][1] for i in indexes])
+        label = "the final app" if app_id == "final" else f"step {app_id}'s app"
+        for index, block in zip(indexes, blocks, strict=True):
+            rendered[index] = exchange_markdown(block, label)
+    pieces, last = [], 0
+    for index, (match, _) in enumerate(found):
+        pieces += [markdown[last : match.start()], rendered[index]]
+        last = match.end()
+    return "".join([*pieces, markdown[last:]])
+
+
+# --- The learner's commands, run at build time ----------------------------------------------------
+
+
+def run_workshop_commands(root: Path, commands: list[str]) -> list[str]:
+    """Run each ``workshop`` command line in order in a scratch copy of the workshop at ``root``.
+
+    The copy holds the manifest and the steps but no learner's work, so a page shows what a new
+    learner sees. Returns each command with its output, as a console transcript.
+    """
+    transcripts = []
+    with tempfile.TemporaryDirectory(prefix="workshop-session-") as scratch:
+        shutil.copytree(
+            root / "steps",
+            Path(scratch) / "steps",
+            ignore=shutil.ignore_patterns("__pycache__", "instance", "*.db", ".pytest_cache"),
+        )
+        env = {
+            **{k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES},
+            "WORKSHOP_ROOT": scratch,
+            "NO_COLOR": "1",
+            "COLUMNS": "100",
+        }
+        for command in commands:
+            try:
+                result = subprocess.run(  # noqa: S603 - our own interpreter and tool
+                    [sys.executable, "-m", "workshop", *shlex.split(command)],
+                    cwd=scratch,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=WORKSHOP_TIMEOUT_SECONDS,
+                    check=False,
+                )
+            except (OSError, subprocess.TimeoutExpired) as error:
+                raise PluginError(f"Cannot run 'workshop {command}': {error}") from error
+            printed = (result.stdout + result.stderr).rstrip()
+            transcripts.append(f"$ workshop {command}\n{printed}")
+    return transcripts
+
+
+def render_workshop_commands(markdown: str, root: Path = ROOT) -> str:
+    """Replace each ``workshop`` fence with the command and what the tool printed for it."""
+    found = list(WORKSHOP_FENCE.finditer(markdown))
+    if not found:
+        return markdown
+    commands = [match["args"].strip() for match in found]
+    key = EXCHANGES.key(root / "steps", json.dumps(commands)) + inputs_hash(
+        root, [Path("workshop")]
+    )
+    if key not in EXCHANGES.consoles:
+        EXCHANGES.consoles[key] = run_workshop_commands(root, commands)
+    pieces, last = [], 0
+    for match, transcript in zip(found, EXCHANGES.consoles[key], strict=True):
+        fence = fence_for(transcript)
+        pieces += [markdown[last : match.start()], f"{fence}console\n{transcript}\n{fence}"]
+        last = match.end()
+    return "".join([*pieces, markdown[last:]])
+
+
 # --- MkDocs hooks -------------------------------------------------------------------------------
 
 
@@ -612,6 +796,8 @@ def _fill_section(config: MkDocsConfig, section: str, entries: list[dict[str, st
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     """Anchor the snippet paths and the notebooks' render cache at the repository; fill the nav.
 
+    Mermaid's local copy joins the pages' scripts when npm installed it.
+
     The navigation gets one chapter per step (manifest order) and one page per notebook.
     """
     snippets = config.mdx_configs.setdefault("pymdownx.snippets", {})
@@ -627,6 +813,11 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         check_chapter(step)
     _fill_section(config, STEPS_SECTION, _steps_nav(manifest))
     _fill_section(config, NOTEBOOKS_SECTION, _notebooks_nav(notebook_paths(NOTEBOOKS)))
+
+    if MERMAID_SOURCE.is_file() and MERMAID_URI not in config.extra_javascript:
+        config.extra_javascript.append(MERMAID_URI)
+    elif not MERMAID_SOURCE.is_file():
+        log.info("npm's Mermaid is not installed ('npm ci'): diagrams will load it from a CDN.")
 
     jupyter = config.plugins.get(JUPYTER_PLUGIN)
     if jupyter is None:
@@ -651,7 +842,7 @@ def on_pre_build(config: MkDocsConfig) -> None:  # noqa: ARG001 - MkDocs passes 
 # included, into pages.
 @event_priority(50)
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    """Add the OpenAPI document, Swagger UI, the executed notebooks and the linked files' pages."""
+    """Add the OpenAPI document, Swagger UI, Mermaid, the executed notebooks and linked files."""
     files.append(File.generated(config, OPENAPI_URI, content=STATE.openapi))
     for copy in STATE.notebooks:
         # A File rooted in docs/generated/, not File.generated(): mkdocs-jupyter's wrapper
@@ -663,6 +854,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             use_directory_urls=config.use_directory_urls,
         )
         files.append(notebook)
+    if MERMAID_URI in config.extra_javascript:
+        files.append(File.generated(config, MERMAID_URI, abs_src_path=str(MERMAID_SOURCE)))
     dist = swagger_ui_dist()
     for name in SWAGGER_UI_FILES:
         source = dist / name
@@ -701,8 +894,10 @@ def on_page_markdown(
     config: MkDocsConfig,  # noqa: ARG001 - MkDocs passes it by name
     files: Files,  # noqa: ARG001
 ) -> str:
-    """Point each link to a repository file at the page that shows that file."""
+    """Answer the page's exchanges, run its workshop commands, and point repository links."""
     page_src = Path(page.file.abs_src_path or DOCS / page.file.src_uri)
+    markdown = render_exchanges(markdown, f"docs/{page.file.src_uri}", load_manifest(ROOT))
+    markdown = render_workshop_commands(markdown)
 
     def rewrite(match: re.Match[str]) -> str:
         relative = repository_target(page_src, match["target"], ROOT, DOCS)
