@@ -77,4 +77,6 @@ def layers_mermaid(folder: Path) -> str:
     # Modules of one layer joined by ':' may import each other: no arrow from a box to itself.
     arrows = {(above, below) for above, below in arrows if above != below}
     lines += [f"    layer{above} --> layer{below}" for above, below in sorted(arrows)]
+    # Invisible links stack the boxes in the contract's order, even where no import joins two.
+    lines.append("    " + " ~~~ ".join(f"layer{index}" for index in range(len(layers))))
     return "\n".join(lines) + "\n"
