@@ -65,10 +65,11 @@ def test_the_repository_manifest_is_current() -> None:
 
 
 def test_an_unforwarded_edit_in_step_02_names_the_function_and_the_steps_it_missed(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     for folder in ("steps", "final"):
         shutil.copytree(REPOSITORY / folder, tmp_path / folder)
+    monkeypatch.setenv("WORKSHOP_ROOT", str(tmp_path))
     loans = tmp_path / "steps/02-models/app/services/loans.py"
     message = "No copy of this book is available."
     assert message in loans.read_text()
@@ -80,3 +81,9 @@ def test_an_unforwarded_edit_in_step_02_names_the_function_and_the_steps_it_miss
         " listed in changes: the edit in steps/02-models has not reached steps 03..07, final"
         " (forward it, or list app/services/loans.py::_lend in step 03's changes)"
     ]
+    code = main(["verify", "--lineage-only", "02", "03", "04"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "PASS  steps/02-models: lineage\nFAIL  steps/03-schemas: lineage\n" in out
+    assert "PASS  steps/04-auth: lineage\n" in out
+    assert out.endswith("verify: 2 passed, 1 failed, 0 skipped\n")
