@@ -42,6 +42,35 @@ def test_update_adds_a_missing_list_after_the_steps_keys(
     assert manifest.read_text() == original
 
 
+def test_update_settles_a_merge_conflict_inside_the_lists(
+    mini: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = mini / "steps/steps.toml"
+    original = manifest.read_text()
+    conflicted = original.replace(
+        INITIALS,
+        '<<<<<<< HEAD\n    "app/names.py",\n=======\n    "app/greet.py",\n>>>>>>> main\n',
+    )
+    manifest.write_text(conflicted)
+    code, _ = run_manifest(capsys, "--update")
+    assert code == 0
+    assert manifest.read_text() == original
+
+
+def test_a_conflict_outside_the_lists_is_left_to_the_maintainer(
+    mini: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = mini / "steps/steps.toml"
+    hint = 'hint = "str.upper()."\n'
+    conflicted = manifest.read_text().replace(
+        hint, f'<<<<<<< HEAD\n{hint}=======\nhint = "upper()"\n>>>>>>> main\n'
+    )
+    manifest.write_text(conflicted)
+    assert main(["manifest", "--update"]) == 2
+    assert "is malformed" in capsys.readouterr().err
+    assert manifest.read_text() == conflicted
+
+
 def test_update_of_a_current_manifest_changes_nothing(
     mini: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -17,7 +17,7 @@ from types import FrameType
 
 from workshop.diffing import diff_folders
 from workshop.manifest import Manifest, ManifestError, Step, load_manifest
-from workshop.manifest_update import stale_entries, update_manifest
+from workshop.manifest_update import settle_manifest_conflicts, stale_entries, update_manifest
 from workshop.markers import MarkerError
 from workshop.runner import RunResult, run_tests
 from workshop.verify import verify, verify_lineage
@@ -259,6 +259,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "manifest" and args.update:
+            # After a merge, steps.toml may hold conflicts in the lists about to be regenerated.
+            settle_manifest_conflicts(find_root())
         manifest = load_manifest(find_root())
         code: int = args.run(manifest, args)
     except (ManifestError, WorkspaceError, MarkerError) as error:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from pathlib import Path
 
 from workshop.lineage import step_changes
 from workshop.manifest import MANIFEST, Manifest, ManifestError, Step
@@ -17,6 +18,8 @@ from workshop.manifest import MANIFEST, Manifest, ManifestError, Step
 # A table header at the start of a line: ``[[steps]]``, ``[[steps.tasks]]``, ``[final]``...
 HEADER = re.compile(r"^\[")
 CHANGES = re.compile(r"^changes[ \t]*=")
+# The lines git writes around the two sides of a conflict.
+CONFLICT = re.compile(r"^(<{7}|\|{7}|={7}|>{7})( .*)?$")
 
 
 def generated_changes(manifest: Manifest) -> dict[str, list[str]]:
@@ -97,6 +100,36 @@ def _with_changes(table: list[str], entries: list[str]) -> list[str]:
     # Trailing blank lines and comments belong to the table that follows: insert before them.
     last = max(n for n, line in enumerate(table) if line.strip() and not line.startswith("#"))
     return [*table[: last + 1], *block, *table[last + 1 :]]
+
+
+def settle_changes_conflicts(text: str) -> str:
+    """The manifest's text without the conflict markers that a merge left inside ``changes``.
+
+    Both sides' entries stay, which TOML allows in an array, and ``--update`` rewrites every list
+    from the trees right after: so a merge whose only conflicts are in these lists needs no hand
+    work. Markers anywhere else are left for the maintainer, and reading the manifest then fails.
+    """
+    lines = text.splitlines(keepends=True)
+    kept: list[str] = []
+    inside = False
+    for line in lines:
+        bare = line.rstrip("\r\n")
+        if CHANGES.match(line):
+            inside = True
+        if not (inside and CONFLICT.match(bare)):
+            kept.append(line)
+        if inside and bare.split("#", 1)[0].rstrip().endswith("]"):
+            inside = False
+    return "".join(kept)
+
+
+def settle_manifest_conflicts(root: Path) -> None:
+    """Remove the conflict markers inside the ``changes`` lists of the manifest at ``root``."""
+    path = root / MANIFEST
+    text = path.read_text(encoding="utf-8")
+    settled = settle_changes_conflicts(text)
+    if settled != text:
+        path.write_text(settled, encoding="utf-8")
 
 
 def update_manifest(manifest: Manifest) -> bool:
