@@ -14,6 +14,8 @@ is a mapping with
   JSON body, or else by one of its headers (``{{book.ETag}}``);
 - ``headers``: request headers to send (optional);
 - ``json``: a JSON body (optional; strings may use ``{{name.field}}`` too);
+- ``nest``: instead, a body of JSON arrays nested this deep (what an attacker sends);
+- ``pad``: instead, a JSON body of about this many bytes (to meet a size limit);
 - ``as``: the email of a seed account to sign in as first (its bearer token is sent);
 - ``show``: the response headers to print (``Content-Type`` is never worth the space);
 - ``repeat``: send the request this many times and show the last answer (to reach a limit);
@@ -101,6 +103,18 @@ def substitute_body(body: Any, saved: dict[str, Any]) -> Any:
     return body
 
 
+def raw_body(spec: dict[str, Any]) -> tuple[bytes | None, str | None]:
+    """The bytes of a ``nest`` or ``pad`` body, and how the page shows them (or two Nones)."""
+    if "nest" in spec:
+        depth = int(spec["nest"])
+        return b"[" * depth + b"]" * depth, f"[[[[…]]]]  ({depth:,} arrays, one inside the other)"
+    if "pad" in spec:
+        size = int(spec["pad"])
+        padding = "x" * max(size - len('{"padding": ""}'), 0)
+        return json.dumps({"padding": padding}).encode(), f'{{"padding": "xxx…"}}  ({size:,} bytes)'
+    return None, None
+
+
 class LineCollector(logging.Handler):
     """Keeps the lines the access logger writes, formatted as the app formats them."""
 
@@ -156,9 +170,16 @@ class Session:
         if spec.get("as"):
             headers["Authorization"] = f"Bearer {self.token_of(str(spec['as']))}"
         body = substitute_body(spec["json"], self.saved) if "json" in spec else None
+        data, shown = raw_body(spec)
+        if data is not None:
+            headers.setdefault("Content-Type", "application/json")
         for _ in range(int(spec.get("repeat", 1))):
             answer = self.client.open(
-                target, method=method, headers=headers, json=body if "json" in spec else None
+                target,
+                method=method,
+                headers=headers,
+                json=body if "json" in spec else None,
+                data=data,
             )
         if spec.get("save"):
             self.saved[str(spec["save"])] = {
@@ -171,6 +192,8 @@ class Session:
         lines += [f"{name}: {shorten(value)}" for name, value in headers.items()]
         if body is not None:
             lines += ["Content-Type: application/json", "", render_json(body)]
+        elif shown is not None:
+            lines += ["", shown]
         status = HTTPStatus(answer.status_code)
         lines += ["", f"HTTP/1.1 {status.value} {status.phrase}"]
         for name in spec.get("show") or []:

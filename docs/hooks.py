@@ -28,7 +28,10 @@ adding a notebook takes only the notebook.
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import hashlib
+import html
 import importlib.util
 import json
 import logging
@@ -42,7 +45,7 @@ import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from mkdocs.config.defaults import MkDocsConfig
@@ -109,6 +112,10 @@ EXCHANGE_SCRIPT = DOCS / "exchanges.py"
 # the build runs in order, in a scratch copy of the workshop, and shows with what it printed.
 WORKSHOP_FENCE = re.compile(r"^```workshop[ \t]*\n(?P<args>.*?)^```[ \t]*$", re.M | re.S)
 WORKSHOP_TIMEOUT_SECONDS = 300
+# A number the prose states from the code: ``{{ const final/app/schemas/common.py MAX_PER_PAGE }}``
+# is replaced, at build time, by that module-level constant's value.
+CONSTANT = re.compile(r"\{\{\s*const\s+(?P<path>[\w./-]+)\s+(?P<name>[A-Z][A-Z0-9_]*)\s*\}\}")
+TIMEDELTA_UNITS = ("weeks", "days", "hours", "minutes", "seconds")
 EXCHANGE_TIMEOUT_SECONDS = 120
 
 # Each heading of a rendered page, in document order: its id and its inner HTML.
@@ -302,14 +309,108 @@ def steps_map_markdown(manifest: Manifest) -> str:
     return "\n".join(rows) + "\n"
 
 
-def benchmarks_markdown(root: Path) -> str:
-    """The benchmark section's body: an include of the latest results, or a note that none exist."""
-    if (root / BENCHMARKS).is_file():
-        return f'--8<-- "{BENCHMARKS.as_posix()}"\n'
-    return (
-        '!!! info "No benchmark recorded yet"\n\n'
-        f"    This section shows `{BENCHMARKS.as_posix()}` once a benchmark run has written it.\n"
+# A backend's section of the benchmark file: ``<!-- bench:NAME -->`` ... ``<!-- /bench:NAME -->``.
+BENCH_SECTION = re.compile(
+    r"<!-- bench:(?P<name>[\w-]+) -->\n(?P<body>.*?)<!-- /bench:(?P=name) -->", re.S
+)
+CHART_COLOURS = ("#3f51b5", "#009688", "#ff9800", "#9c27b0")
+
+
+class BenchSection(NamedTuple):
+    """One backend's recorded run: its heading, its Markdown, and each row's ratio to bare."""
+
+    title: str
+    markdown: str
+    ratios: dict[str, float]
+
+
+def bench_sections(text: str) -> list[BenchSection]:
+    """The backends' sections of the benchmark file, with the ratios read from their tables."""
+    sections = []
+    for match in BENCH_SECTION.finditer(text):
+        lines = match["body"].strip().splitlines()
+        title = (
+            lines[0].lstrip("#").strip() if lines and lines[0].startswith("#") else match["name"]
+        )
+        ratios: dict[str, float] = {}
+        columns: list[str] = []
+        for line in lines:
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            if not line.startswith("|") or set("".join(cells)) <= set("-: "):
+                continue
+            if "row" in cells and not columns:
+                columns = cells
+            elif columns and "ratio to bare" in columns:
+                ratio = cells[columns.index("ratio to bare")]
+                with contextlib.suppress(ValueError):
+                    ratios[cells[columns.index("row")]] = float(ratio)
+        body = "\n".join(lines[1:] if lines and lines[0].startswith("#") else lines)
+        sections.append(BenchSection(title, body.strip() + "\n", ratios))
+    return sections
+
+
+def ratio_chart_svg(sections: list[BenchSection]) -> str:
+    """A horizontal bar chart of each row's ratio to the bare route, one colour per backend."""
+    rows = list(dict.fromkeys(row for section in sections for row in section.ratios))
+    bar, gap, left, width = 14, 10, 130, 420
+    height = 30 + len(rows) * (len(sections) * bar + gap) + 20 * len(sections)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {left + width + 60} {height}" '
+        f'role="img" aria-label="Requests per second as a ratio to a bare Flask route" '
+        f'font-family="sans-serif" font-size="12" fill="currentColor">'
+    ]
+    y = 20
+    for row in rows:
+        parts.append(
+            f'<text x="{left - 8}" y="{y + bar}" text-anchor="end">{html.escape(row)}</text>'
+        )
+        for index, section in enumerate(sections):
+            if row in section.ratios:
+                ratio = section.ratios[row]
+                colour = CHART_COLOURS[index % len(CHART_COLOURS)]
+                parts.append(
+                    f'<rect x="{left}" y="{y}" width="{width * min(ratio, 1.0):.1f}" '
+                    f'height="{bar - 2}" fill="{colour}"/>'
+                    f'<text x="{left + width * min(ratio, 1.0) + 4:.1f}" y="{y + bar - 3}">'
+                    f"{ratio:.2f}</text>"
+                )
+            y += bar
+        y += gap
+    for index, section in enumerate(sections):
+        colour = CHART_COLOURS[index % len(CHART_COLOURS)]
+        parts.append(
+            f'<rect x="{left}" y="{y}" width="12" height="12" fill="{colour}"/>'
+            f'<text x="{left + 18}" y="{y + 11}">{html.escape(section.title)}</text>'
+        )
+        y += 20
+    parts.append(
+        f'<line x1="{left + width}" y1="10" x2="{left + width}" y2="{y - 20 * len(sections)}" '
+        'stroke="#888" stroke-dasharray="4 3"/></svg>'
     )
+    return "".join(parts) + "\n"
+
+
+def benchmarks_markdown(root: Path) -> str:
+    """The performance page's body: the chart and each backend's table, or a note that none exist.
+
+    The figures come from the benchmark file that ``make bench`` writes; its dated notes on what
+    each fix changed stay in that file, which the page links to.
+    """
+    path = root / BENCHMARKS
+    sections = bench_sections(path.read_text(encoding="utf-8")) if path.is_file() else []
+    if not sections:
+        return (
+            '!!! info "No benchmark recorded yet"\n\n'
+            f"    This page shows `{BENCHMARKS.as_posix()}` once `make bench` has written it.\n"
+        )
+    parts = [
+        "Requests per second of each row as a ratio to the bare Flask route, from the recorded"
+        " run (1.0, the dashed line, would be as fast as a route that does nothing):\n",
+        f'<figure class="benchmark-chart" markdown>\n{ratio_chart_svg(sections)}</figure>\n',
+    ]
+    for section in sections:
+        parts.append(f"## {section.title}\n\n{section.markdown}")
+    return "\n".join(parts)
 
 
 def architecture_markdown(final: Path) -> str:
@@ -748,6 +849,48 @@ def render_workshop_commands(markdown: str, root: Path = ROOT) -> str:
     return "".join([*pieces, markdown[last:]])
 
 
+# --- Numbers the prose takes from the code ------------------------------------------------------
+
+
+def constant_value(path: Path, name: str) -> str:
+    """The value of a module-level constant, as prose says it: ``100``, ``14 days``.
+
+    Read from the file's syntax tree, never by importing it: a literal, or a ``timedelta`` of
+    literal keyword arguments.
+    """
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None):
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if not any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            continue
+        value = node.value
+        if isinstance(value, ast.Constant):
+            return str(value.value)
+        if isinstance(value, ast.Call) and getattr(value.func, "id", "") == "timedelta":
+            parts = {kw.arg: ast.literal_eval(kw.value) for kw in value.keywords}
+            return " ".join(
+                f"{parts[unit]} {unit if parts[unit] != 1 else unit[:-1]}"
+                for unit in TIMEDELTA_UNITS
+                if unit in parts
+            )
+        raise PluginError(f"{path.name}: {name} is not a literal or a timedelta of literals")
+    raise PluginError(f"{path.name} has no module-level constant {name}")
+
+
+def render_constants(markdown: str, root: Path = ROOT) -> str:
+    """Replace each ``{{ const path NAME }}`` with the constant's value in the repository."""
+
+    def value(match: re.Match[str]) -> str:
+        path = root / match["path"]
+        if not path.is_file():
+            raise PluginError(f"{match[0]}: no file {match['path']}")
+        return constant_value(path, match["name"])
+
+    return CONSTANT.sub(value, markdown)
+
+
 # --- MkDocs hooks -------------------------------------------------------------------------------
 
 
@@ -897,7 +1040,7 @@ def on_page_markdown(
     """Answer the page's exchanges, run its workshop commands, and point repository links."""
     page_src = Path(page.file.abs_src_path or DOCS / page.file.src_uri)
     markdown = render_exchanges(markdown, f"docs/{page.file.src_uri}", load_manifest(ROOT))
-    markdown = render_workshop_commands(markdown)
+    markdown = render_workshop_commands(render_constants(markdown))
 
     def rewrite(match: re.Match[str]) -> str:
         relative = repository_target(page_src, match["target"], ROOT, DOCS)

@@ -400,12 +400,28 @@ def test_a_fence_is_longer_than_any_fence_inside_the_text() -> None:
     assert hooks.fence_for("a\n````python\nb\n````\n") == "`````"
 
 
-def test_benchmarks_are_included_only_when_the_file_exists(tmp_path: Path) -> None:
-    assert "--8<--" not in hooks.benchmarks_markdown(tmp_path)
+def test_the_performance_page_draws_each_backends_ratios(tmp_path: Path) -> None:
+    assert "No benchmark recorded yet" in hooks.benchmarks_markdown(tmp_path)
     results = tmp_path / "final" / "benchmarks" / "latest.md"
     results.parent.mkdir(parents=True)
-    results.write_text("| route | requests/s |\n", encoding="utf-8")
-    assert hooks.benchmarks_markdown(tmp_path) == '--8<-- "final/benchmarks/latest.md"\n'
+    results.write_text(
+        "# Benchmark\n\n<!-- bench:embedded -->\n## SQLite\n\n- Date: today\n\n"
+        "| row | requests/s | ratio to bare |\n|---|---:|---:|\n| bare route | 100 | 1.00 |\n"
+        "| cached list | 60 | 0.60 |\n<!-- /bench:embedded -->\n\n## Fixed on a date\n\nLog.\n",
+        encoding="utf-8",
+    )
+    page = hooks.benchmarks_markdown(tmp_path)
+    assert "## SQLite\n\n- Date: today" in page
+    assert "<svg" in page
+    assert ">0.60</text>" in page
+    assert ">cached list</text>" in page
+    assert "Fixed on a date" not in page
+
+
+def test_the_performance_page_is_built_with_its_chart(site: Path) -> None:
+    page = built_page(site, "final/performance.md").read_text(encoding="utf-8")
+    assert "<svg" in page
+    assert "ratio to bare" in page
 
 
 def write_app(final: Path, body: str) -> None:
@@ -686,6 +702,25 @@ def test_a_malformed_exchange_fails_the_build(manifest: Manifest) -> None:
     hooks = load_hooks()
     with pytest.raises(hooks.PluginError, match="needs 'app' and 'request'"):
         hooks.render_exchanges("```exchange\nrequest: GET /\n```\n", "test.md", manifest)
+
+
+def test_a_constant_in_the_prose_is_read_from_the_code(tmp_path: Path) -> None:
+    hooks = load_hooks()
+    module = tmp_path / "rules.py"
+    module.write_text(
+        "from datetime import timedelta\nLIMIT = 5\nPERIOD = timedelta(days=14, hours=1)\n",
+        encoding="utf-8",
+    )
+    text = "At most {{ const rules.py LIMIT }} loans, each for {{ const rules.py PERIOD }}."
+    assert hooks.render_constants(text, tmp_path) == "At most 5 loans, each for 14 days 1 hour."
+    with pytest.raises(hooks.PluginError, match="no module-level constant MISSING"):
+        hooks.render_constants("{{ const rules.py MISSING }}", tmp_path)
+
+
+def test_the_contract_states_the_page_bounds_from_the_code(site: Path) -> None:
+    page = built_page(site, "final/contract.md").read_text(encoding="utf-8")
+    assert "{{ const" not in page
+    assert "1 to 100; default 20" in page
 
 
 # --- In a browser -------------------------------------------------------------------------------
