@@ -15,7 +15,7 @@ from typing import Literal
 
 from workshop.manifest import Manifest, Step
 from workshop.markers import strip_markers
-from workshop.symbols import split_symbols
+from workshop.symbols import MODULE, split_symbols
 from workshop.tree import step_files
 
 Kind = Literal["added", "removed", "changed"]
@@ -67,7 +67,7 @@ def _file_changes(relative: str, before: Path, after: Path) -> list[Change]:
         if old[name] != new[name]
     ]
     # Only blank lines differ: no symbol changed, yet the learner's diff would show the file.
-    return changes or [Change(f"{relative}{SEPARATOR}<module>", "changed")]
+    return changes or [Change(f"{relative}{SEPARATOR}{MODULE}", "changed")]
 
 
 def folder_changes(before_folder: Path, after_folder: Path) -> list[Change]:
@@ -121,18 +121,20 @@ def unreached(manifest: Manifest, step: Step, entry: str) -> list[str]:
     step that has neither, or no such entry.
     """
     previous = manifest.previous(step)
-    old = entry_text(manifest.path(previous), entry) if previous else None
-    new = entry_text(manifest.path(step), entry)
-    if old is None or new is None:
+    edited = entry_text(manifest.path(previous), entry) if previous else None
+    behind = entry_text(manifest.path(step), entry)
+    if edited is None or behind is None:
         return [step.id]
-    replaced = set(new.splitlines()) - set(old.splitlines())
-    added = set(old.splitlines()) - set(new.splitlines())
+    replaced = set(behind.splitlines()) - set(edited.splitlines())
+    added = set(edited.splitlines()) - set(behind.splitlines())
     chain = [*manifest.steps, manifest.final]
     ids: list[str] = []
     for later in chain[chain.index(step) :]:
         text = entry_text(manifest.path(later), entry)
-        lines = set(text.splitlines()) if text is not None else set()
-        if text is None or not (replaced & lines if replaced else added - lines):
+        if text is None:
+            break
+        lines = set(text.splitlines())
+        if not (replaced & lines if replaced else added - lines):
             break
         ids.append(later.id)
     return ids or [step.id]
