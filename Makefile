@@ -54,9 +54,15 @@ notebooks: setup-dev
 
 test: setup-dev lint typecheck test-tools verify
 
+# The layers of each app (its .importlinter) are checked one folder at a time: every app is named
+# app. The manifest's changes lists must match the steps' trees (`workshop manifest --update`).
 lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/workshop manifest --check
+	for folder in steps/*/ final/; do \
+		(cd $$folder && $(CURDIR)/$(BIN)/lint-imports --no-cache --no-logo) || exit 1; \
+	done
 
 typecheck: setup-dev
 	$(BIN)/mypy --strict workshop notebooks

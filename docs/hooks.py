@@ -5,8 +5,12 @@ git-ignored ``docs/generated/`` folder, the pieces the pages include with ``--8<
 
 - ``steps-map.md`` and ``timings.md``: the map of steps and the instructor timings (manifest);
 - ``steps/<NN>/tasks.md`` and ``steps/<NN>/changes.md``: each step's tasks with hints, and what it
-  changes from the step before with each task shown as its stub (``workshop.diffing.diff_folders``,
-  the same spoiler-free diff ``workshop diff`` prints);
+  changes from the step before: the files and functions it adds, changes or removes
+  (``workshop.lineage.step_changes``, what the manifest's ``changes`` lists), then the diff with
+  each task shown as its stub (``workshop.diffing.diff_folders``, the same spoiler-free diff
+  ``workshop diff`` prints);
+- ``architecture.md``: the final app's layers as a Mermaid flowchart, from its ``.importlinter``
+  contract and its real imports (``workshop.layers.layers_mermaid``);
 - ``benchmarks.md``: the final app's benchmark table when ``final/benchmarks/latest.md`` exists;
 - ``notebooks-list.md``: a link to each class notebook's page, for the instructor guide;
 - ``notebooks/<name>.ipynb``: each notebook of ``notebooks/`` executed against a live final app
@@ -54,6 +58,8 @@ from mkdocs.structure.toc import AnchorLink
 
 from notebooks.live import LiveError, execute_all, notebook_paths
 from workshop.diffing import diff_folders
+from workshop.layers import layers_mermaid
+from workshop.lineage import SEPARATOR, Change, step_changes
 from workshop.manifest import Manifest, ManifestError, Step, load_manifest
 from workshop.stubs import stub_messages
 
@@ -209,11 +215,39 @@ def changes_markdown(manifest: Manifest, step: Step) -> str:
         return f"Step {step.id} changes no file of step {previous.id}.\n"
     fence = fence_for(diff)
     return (
+        f"{changed_symbols_markdown(step_changes(manifest, step) or [])}\n"
         f"The diff from step {previous.id} (`{previous.folder}`) to step {step.id} "
         f"(`{step.folder}`), task markers hidden and each task shown as its stub: the same text "
         f"`workshop diff {step.id}` prints (`workshop diff {step.id} --solutions` shows the "
         f"tasks solved).\n\n{fence}diff\n{diff}{fence}\n"
     )
+
+
+VERBS = {"added": "adds", "changed": "changes", "removed": "removes"}
+
+
+def _symbol_words(kind: str, symbols: list[str]) -> str:
+    names = ("the module's other lines" if name == "<module>" else f"`{name}`" for name in symbols)
+    return f"{VERBS[kind]} {', '.join(names)}"
+
+
+def changed_symbols_markdown(changes: list[Change]) -> str:
+    """What a step changes as a list: each file, and in a Python file each function and class.
+
+    "The module's other lines" are its imports, constants and comments outside any definition.
+    """
+    symbols: dict[str, dict[str, list[str]]] = {}
+    items: list[str] = []
+    for change in changes:
+        path, _, symbol = change.entry.partition(SEPARATOR)
+        if symbol:
+            symbols.setdefault(path, {}).setdefault(change.kind, []).append(symbol)
+        else:
+            items.append(f"- `{path}`: {'new file' if change.kind == 'added' else change.kind}")
+    for path, kinds in symbols.items():
+        words = [_symbol_words(kind, kinds[kind]) for kind in VERBS if kind in kinds]
+        items.append(f"- `{path}`: {'; '.join(words)}")
+    return "What this step adds, changes and removes:\n\n" + "\n".join(sorted(items)) + "\n"
 
 
 def tasks_markdown(step: Step) -> str:
@@ -396,6 +430,11 @@ def benchmarks_markdown(root: Path) -> str:
     return "\n".join(parts)
 
 
+def architecture_markdown(final: Path) -> str:
+    """The final app's layers and the imports between them, as a Mermaid block for a page."""
+    return f"```mermaid\n{layers_mermaid(final)}```\n"
+
+
 def write_if_changed(path: Path, text: str) -> None:
     """Write ``text`` unless the file already holds it, so ``mkdocs serve`` does not loop."""
     if path.is_file() and path.read_text(encoding="utf-8") == text:
@@ -413,6 +452,7 @@ def generate(root: Path, out: Path) -> Manifest:
     write_if_changed(out / "steps-map.md", steps_map_markdown(manifest))
     write_if_changed(out / "timings.md", timings_markdown(manifest))
     write_if_changed(out / "benchmarks.md", benchmarks_markdown(root))
+    write_if_changed(out / "architecture.md", architecture_markdown(root / manifest.final.folder))
     for step in manifest.steps:
         write_if_changed(out / "steps" / step.id / "tasks.md", tasks_markdown(step))
         write_if_changed(out / "steps" / step.id / "changes.md", changes_markdown(manifest, step))

@@ -377,6 +377,31 @@ def test_a_tasks_hints_are_folded_in_the_order_the_terminal_gives_them() -> None
     assert "`workshop hint 02 02.1`" in markdown
 
 
+def test_a_later_step_names_the_files_and_functions_it_changes() -> None:
+    mini = load_manifest(MINI)
+    changes = hooks.changes_markdown(mini, mini.step("02"))
+    listed = changes[: changes.index("The diff from step 01")]
+    assert listed == (
+        "What this step adds, changes and removes:\n\n"
+        "- `app/names.py`: adds `initials`; changes `Guest.label`\n"
+        "- `app/shout.py`: new file\n"
+        "- `tests/test_shout.py`: new file\n\n"
+    )
+
+
+def test_the_architecture_diagram_draws_every_layer_and_only_downward_imports() -> None:
+    diagram = hooks.architecture_markdown(ROOT / "final")
+    boxes = re.findall(r'^    layer(\d+)\["([^"]*)"\]$', diagram, flags=re.MULTILINE)
+    modules = {name for _, names in boxes for name in names.split(", ")}
+    children = {path.stem for path in (ROOT / "final/app").iterdir() if path.name != "__init__.py"}
+    assert modules == children - {"__pycache__"}
+    arrows = re.findall(r"^    layer(\d+) --> layer(\d+)$", diagram, flags=re.MULTILINE)
+    assert arrows
+    assert all(int(above) < int(below) for above, below in arrows)
+    layer = {name: index for index, names in boxes for name in names.split(", ")}
+    assert (layer["blueprints"], layer["services"]) in arrows
+
+
 def test_the_timings_add_up_over_several_steps() -> None:
     table = hooks.timings_markdown(load_manifest(MINI))
     assert "| 02 | [Beta](steps/02-beta.md) | 5 | 10 | 15 min |" in table

@@ -224,10 +224,10 @@ def cmd_serve(manifest: Manifest, args: argparse.Namespace) -> int:
 def cmd_verify(manifest: Manifest, args: argparse.Namespace) -> int:
     """Prove every step's exercises work both ways and the lineage holds."""
     # Imported here, not at the top: a learner's commands never load the maintainers' code.
-    from workshop.verify import verify
+    from workshop.verify import verify, verify_lineage
 
     steps = [manifest.step(step_id) for step_id in args.steps] or [*manifest.steps, manifest.final]
-    results = verify(manifest, steps)
+    results = verify_lineage(manifest, steps) if args.lineage_only else verify(manifest, steps)
     failed = [result for result in results if result.problems]
     skipped = [result for result in results if result.skipped]
     for result in results:
@@ -238,6 +238,24 @@ def cmd_verify(manifest: Manifest, args: argparse.Namespace) -> int:
     passed = len(results) - len(failed) - len(skipped)
     print(f"verify: {passed} passed, {len(failed)} failed, {len(skipped)} skipped")
     return 1 if failed else 0
+
+
+def cmd_manifest(manifest: Manifest, args: argparse.Namespace) -> int:
+    """Write the steps' ``changes`` lists from the trees (--update), or fail if they are stale."""
+    from workshop.manifest_update import stale_entries, update_manifest  # maintainers' code
+
+    if args.update:
+        changed = update_manifest(manifest)
+        print("steps/steps.toml: changes " + ("updated: review the diff" if changed else "current"))
+        return 0
+    stale = stale_entries(manifest)
+    for step_id, (missing, extra) in stale.items():
+        print(f"step {step_id}: changes is stale")
+        print("".join(f"  missing  {entry}\n" for entry in missing), end="")
+        print("".join(f"  extra    {entry}\n" for entry in extra), end="")
+    if stale:
+        print("Run 'workshop manifest --update' and review the diff of steps/steps.toml.")
+    return 1 if stale else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -276,7 +294,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.set_defaults(run=cmd_serve)
     sub = commands.add_parser("verify", help="maintainers: prove every step works both ways")
     sub.add_argument("steps", nargs="*")
+    sub.add_argument("--lineage-only", action="store_true", help="only the lineage, no tests")
     sub.set_defaults(run=cmd_verify)
+    sub = commands.add_parser("manifest", help="maintainers: the steps' changes lists")
+    action = sub.add_mutually_exclusive_group(required=True)
+    action.add_argument("--update", action="store_true", help="write them from the steps' trees")
+    action.add_argument("--check", action="store_true", help="fail when they are out of date")
+    sub.set_defaults(run=cmd_manifest)
     return parser
 
 
@@ -284,6 +308,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``workshop`` command (``workshop.launch`` checks the environment first)."""
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "manifest" and args.update:
+            # After a merge, steps.toml may hold conflicts in the lists about to be regenerated.
+            from workshop.manifest_update import settle_manifest_conflicts
+
+            settle_manifest_conflicts(find_root())
         manifest = load_manifest(find_root())
         code: int = args.run(manifest, args)
     except (ManifestError, WorkspaceError, MarkerError) as error:

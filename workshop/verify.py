@@ -115,6 +115,22 @@ def verify(manifest: Manifest, steps: list[Step], workers: int | None = None) ->
 Job = tuple[str, Callable[[], list[str]]]
 
 
+def verify_lineage(manifest: Manifest, steps: list[Step]) -> list[CheckResult]:
+    """Only the lineage checks of the given steps: no test runs, so all of them take a second."""
+    results: list[CheckResult] = []
+    for step in steps:
+        previous = manifest.previous(step)
+        if previous is None:
+            continue
+        name = f"{step.folder}: lineage"
+        if step.after and previous.id != step.after:
+            reason = f"step {step.after} does not exist yet; the last step is {previous.id}"
+            results.append(CheckResult(name, skipped=reason))
+        else:
+            results.append(CheckResult(name, lineage_problems(manifest, step)))
+    return results
+
+
 def _reference_job(step: Step, folder: Path) -> list[str]:
     return reference_problems(step, run_tests(folder, step.pytest_args, services=step.services))
 
