@@ -15,6 +15,7 @@ from app.blueprints.health import health_bp
 from app.blueprints.index import index_bp
 from app.blueprints.loans import loans_bp
 from app.blueprints.users import users_bp
+from app.body_limit import ChunkedBodyLimit
 from app.commands import register_commands
 from app.config import load_config
 from app.errors import register_error_handlers
@@ -37,6 +38,7 @@ def create_app(config_name: str | None = None) -> Flask:
     configure_logging(app)
     # Trust X-Forwarded-For only from as many proxies as we know sit in front of us.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])  # type: ignore[method-assign]
+    app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])  # type: ignore[method-assign]
     init_extensions(app)
     register_token_callbacks(app)
     register_request_id(app)

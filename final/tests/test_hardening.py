@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import json
+
 import pytest
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from app import create_app
 
@@ -34,3 +38,30 @@ def test_configured_origin_is_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://admin.example"
     other = client.get("/api/v1/", headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def post_chunked(client: FlaskClient, url: str, body: bytes) -> TestResponse:
+    """POST ``body`` as a server hands over a chunked one: no Content-Length, the stream ended."""
+    return client.post(
+        url,
+        input_stream=io.BytesIO(body),
+        headers={"Content-Type": "application/json"},
+        environ_overrides={"HTTP_TRANSFER_ENCODING": "chunked", "wsgi.input_terminated": True},
+    )
+
+
+def test_a_chunked_body_over_the_limit_is_413(client: FlaskClient) -> None:
+    body = json.dumps({"name": "x" * (1024 * 1024)}).encode()
+    for url in ("/api/v1/authors", "/healthz", "/nowhere"):
+        response = post_chunked(client, url, body)
+        assert response.status_code == 413
+        assert response.get_json()["code"] == "payload_too_large"
+
+
+def test_a_chunked_body_within_the_limit_is_read_whole(client: FlaskClient) -> None:
+    name = "x" * 200
+    body = json.dumps({"name": name, "padding": " " * (1024 * 1024 - 300)}).encode()
+    assert len(body) < 1024 * 1024
+    response = post_chunked(client, "/api/v1/authors", body)
+    # Read whole, the body is valid JSON: the guard lets it through and sign-in is asked for.
+    assert response.status_code == 401
