@@ -24,12 +24,14 @@ HTTP_ERRORS: dict[int, tuple[str, str]] = {
     405: ("method_not_allowed", "This method is not allowed on this resource."),
     409: ("conflict", "The request conflicts with the current state of the resource."),
     413: ("payload_too_large", "The request body is too large."),
+    414: ("uri_too_long", "The request line (method, path and query string) is too long."),
     415: (
         "unsupported_media_type",
         "The request body must be JSON (Content-Type: application/json).",
     ),
     422: ("validation_error", "The input is not valid."),
     429: ("rate_limited", "Too many requests. Try again later."),
+    431: ("header_fields_too_large", "The request's header fields are too large."),
     503: ("service_unavailable", "The service is temporarily unavailable. Try again later."),
 }
 

@@ -365,3 +365,29 @@ def test_chunked_logout_revokes_the_refresh_token_under_gunicorn(
     refresh = {"Authorization": f"Bearer {tokens['refresh_token']}"}
     refreshed = call("POST", f"{server.url}/api/v1/auth/refresh", headers=refresh)
     assert (refreshed.status, refreshed.json["code"]) == (401, "token_revoked")
+
+
+GUNICORN_REFUSALS = [
+    (b"GARBAGE\r\n\r\n", 400, "bad_request"),
+    (b"GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n", 400, "bad_request"),
+    (b"GET /" + b"a" * 10_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri_too_long"),
+    (
+        b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 10_000 + b"\r\n\r\n",
+        431,
+        "header_fields_too_large",
+    ),
+]
+
+
+@pytest.mark.parametrize(("request_bytes", "status", "code"), GUNICORN_REFUSALS)
+def test_requests_gunicorn_refuses_itself_get_the_json_error_shape(
+    served_api: tuple[Server, dict[str, str]], request_bytes: bytes, status: int, code: str
+) -> None:
+    server, _ = served_api
+    answer_status, headers, answer = exchange(server, request_bytes)
+    assert answer_status == status
+    assert headers["content-type"] == "application/json"
+    body = json.loads(answer)
+    assert set(body) == {"code", "message", "details", "request_id"}
+    assert body["code"] == code
+    assert headers["x-request-id"] == body["request_id"]
