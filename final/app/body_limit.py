@@ -10,13 +10,11 @@ treats both framings alike: 413 over the limit, the whole body otherwise.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import Any
+from wsgiref.types import WSGIApplication, WSGIEnvironment
 
 from werkzeug.wsgi import get_content_length
-
-if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 
 class ChunkedBodyLimit:
@@ -26,7 +24,9 @@ class ChunkedBodyLimit:
         self.app = app
         self.limit = limit
 
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         """Buffer a server-terminated body of unknown length, then call the app."""
         # wsgi.input_terminated: the server ends the stream itself (it decodes the chunks), so
         # reading it cannot hang. Without it, a body with no Content-Length is not read at all.

@@ -7,7 +7,6 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from conftest import PASSWORD, UserInfo, bearer
 from flask.testing import FlaskClient
 
@@ -16,7 +15,6 @@ REFRESH = "/api/v1/auth/refresh"
 LOGOUT = "/api/v1/auth/logout"
 
 
-@pytest.mark.task("04.1")
 def test_sign_in_and_refresh_answers_may_not_be_stored(
     client: FlaskClient, make_user: Callable[..., UserInfo]
 ) -> None:
@@ -28,14 +26,12 @@ def test_sign_in_and_refresh_answers_may_not_be_stored(
     assert refresh.headers["Cache-Control"] == "no-store"
 
 
-@pytest.mark.task("04.1")
 def test_a_refused_sign_in_may_not_be_stored_either(client: FlaskClient) -> None:
     response = client.post(LOGIN, json={"email": "nobody@example.org", "password": "wrong"})
     assert response.status_code == 401
     assert response.headers["Cache-Control"] == "no-store"
 
 
-@pytest.mark.task("04.3")
 def test_logout_reads_a_chunked_body_and_revokes_its_refresh_token(
     client: FlaskClient,
     make_user: Callable[..., UserInfo],

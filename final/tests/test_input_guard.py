@@ -121,7 +121,6 @@ def test_details_list_at_most_twenty_fields_and_say_how_many_more(client: FlaskC
     assert details["_truncated"] == ["10 more fields were refused and are not listed."]
 
 
-@pytest.mark.task("03.1")
 def test_a_megabyte_of_unknown_keys_gets_a_short_422(
     client: FlaskClient, admin: dict[str, str]
 ) -> None:

@@ -52,6 +52,7 @@ def test_hostile_bodies_are_refused_on_every_route_without_an_error_log(
     assert [record for record in caplog.records if record.levelno >= logging.ERROR] == []
 
 
+@pytest.mark.task("03.1")
 def test_nesting_up_to_the_limit_reaches_the_schema(client: FlaskClient) -> None:
     deepest = {"name": json.loads("[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1))}
     response = client.post("/api/v1/authors", json=deepest)

@@ -59,6 +59,7 @@ def test_hostile_bodies_are_refused_on_every_route_without_an_error_log(
     assert [record for record in caplog.records if record.levelno >= logging.ERROR] == []
 
 
+@pytest.mark.task("04.4")
 def test_nesting_up_to_the_limit_reaches_the_schema(
     client: FlaskClient, admin: dict[str, str]
 ) -> None:
@@ -70,6 +71,7 @@ def test_nesting_up_to_the_limit_reaches_the_schema(
     assert response.status_code == 400
 
 
+@pytest.mark.task("04.4")
 def test_brackets_inside_strings_do_not_count_as_nesting(
     client: FlaskClient, admin: dict[str, str]
 ) -> None:
@@ -121,7 +123,7 @@ def test_details_list_at_most_twenty_fields_and_say_how_many_more(client: FlaskC
     assert details["_truncated"] == ["10 more fields were refused and are not listed."]
 
 
-@pytest.mark.task("03.1")
+@pytest.mark.task("04.4")
 def test_a_megabyte_of_unknown_keys_gets_a_short_422(
     client: FlaskClient, admin: dict[str, str]
 ) -> None:
