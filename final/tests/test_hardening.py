@@ -7,9 +7,11 @@ import json
 
 import pytest
 from flask.testing import FlaskClient
+from gunicorn.http.errors import InvalidRequestLine, LimitRequestHeaders, LimitRequestLine
 from werkzeug.test import TestResponse
 
 from app import create_app
+from app.gunicorn_worker import json_error, refusal_status
 
 
 def test_api_responses_forbid_sniffing_and_everything_active(client: FlaskClient) -> None:
@@ -65,3 +67,15 @@ def test_a_chunked_body_within_the_limit_is_read_whole(client: FlaskClient) -> N
     response = post_chunked(client, "/api/v1/authors", body)
     # Read whole, the body is valid JSON: the guard lets it through and sign-in is asked for.
     assert response.status_code == 401
+
+
+def test_gunicorn_refusals_are_written_in_the_error_shape() -> None:
+    # Under gunicorn itself: test_proof_hostile.py. Here, the mapping and the bytes it writes.
+    assert refusal_status(InvalidRequestLine("GARBAGE")) == 400
+    assert refusal_status(LimitRequestLine(10_000, 4_094)) == 414
+    assert refusal_status(LimitRequestHeaders("too large")) == 431
+    assert refusal_status(RuntimeError("the app's own failure")) is None
+    head, _, body = json_error(431).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 431 Request Header Fields Too Large\r\n")
+    assert b"Content-Type: application/json" in head
+    assert json.loads(body)["code"] == "header_fields_too_large"
