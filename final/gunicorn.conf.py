@@ -22,7 +22,9 @@ workers = int(os.environ.get("WEB_CONCURRENCY", str(DEFAULT_WORKERS)))
 
 # Threaded workers: a worker keeps serving while one of its threads waits on PostgreSQL, and an
 # idle keep-alive connection does not hold a whole worker (the sync worker ignores keep-alive).
-worker_class = "gthread"
+# JsonErrorWorker is gunicorn's gthread worker, answering the requests gunicorn refuses itself
+# (a malformed request line, oversized headers) in the API's JSON error shape, not in HTML.
+worker_class = "app.gunicorn_worker.JsonErrorWorker"
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 
 # A worker silent for `timeout` seconds is killed and replaced; `graceful_timeout` is how long a

@@ -171,11 +171,11 @@ def _read_variable(node: ast.AST) -> str | None:
     first: ast.expr | None = None
     if isinstance(node, ast.Call) and node.args:
         helper = isinstance(node.func, ast.Name) and node.func.id in {"_flag", "_seconds"}
-        if helper or "environ" in ast.unparse(node.func):
+        if helper or "os.environ" in ast.unparse(node.func):
             first = node.args[0]
-    elif isinstance(node, ast.Subscript) and "environ" in ast.unparse(node.value):
+    elif isinstance(node, ast.Subscript) and "os.environ" in ast.unparse(node.value):
         first = node.slice
-    elif isinstance(node, ast.Compare) and "environ" in ast.unparse(node.comparators[0]):
+    elif isinstance(node, ast.Compare) and "os.environ" in ast.unparse(node.comparators[0]):
         first = node.left
     if isinstance(first, ast.Constant) and isinstance(first.value, str):
         return first.value if ENV_NAME.fullmatch(first.value) else None
