@@ -131,6 +131,9 @@ def update_user(user_id: int) -> dict[str, Any]:
 @roles_required("admin")
 def delete_user(user_id: int) -> Response:
     """Delete a user and their loans (admins only); copies they held go back on the shelf.
+
+    All in one transaction, locked like a borrow: a borrow racing the deletion commits first
+    (and its copy comes back too) or finds the user gone. No copy is ever lost.
     ---
     delete:
       tags: [users]
