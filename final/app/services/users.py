@@ -1,5 +1,6 @@
 """Accounts: creating, reading, changing and deleting users."""
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -7,23 +8,29 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.caching import invalidate_catalog
-from app.errors import Conflict, Forbidden, NotFound
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Book, Loan, User
 from app.models.base import MAX_ID
 from app.pagination import Page, apply_sort, paginate
-from app.services.auth import hash_password
+from app.services.auth import hash_password, password_matches
 
 ADMIN = "admin"
 SORT_COLUMNS = {"email": User.email, "name": User.name, "created_at": User.created_at}
 
+# Security events carry an ``event`` field for alerting, and never a password, token or email.
+log = logging.getLogger(__name__)
+
 
 def create_user(*, email: str, password: str, name: str, role: str = "member") -> User:
     """Create an account; 409 ``email_taken`` when the email (in any case) is in use."""
+    # Hash before the first statement: on SQLite a POST's transaction holds the write lock from
+    # its first statement on, and Argon2 is slow on purpose.
+    password_hash = hash_password(password)
     email = email.strip().lower()
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise _email_taken()
-    user = User(email=email, name=name, role=role, password_hash=hash_password(password))
+    user = User(email=email, name=name, role=role, password_hash=password_hash)
     db.session.add(user)
     try:
         db.session.commit()
@@ -57,20 +64,36 @@ def get_user(*, user_id: int, viewer: User) -> User:
 def update_user(*, user_id: int, changes: Mapping[str, Any], viewer: User) -> User:
     """Apply validated changes: users change their name and password, admins also roles.
 
-    A new password revokes every token issued before it.
+    Changing your own password needs the current one, so a stolen access token cannot take the
+    account over for good; an admin resetting someone else's needs none. A new password revokes
+    every token issued before it.
     """
     _require_self_or_admin(viewer, user_id)
     if "role" in changes and viewer.role != ADMIN:
         raise Forbidden("Only an admin can change a role.")
     user = find_user(user_id)
-    if "name" in changes:
-        user.name = changes["name"]
-    if "role" in changes:
-        user.role = changes["role"]
     if "password" in changes:
-        user.password_hash = hash_password(changes["password"])
+        user.password_hash = _new_password_hash(
+            user,
+            changes["password"],
+            own_account=viewer.id == user_id,
+            current=changes.get("current_password"),
+        )
         # Whoever knew the old password may hold tokens: they stop working now.
         user.token_version += 1
+    if "name" in changes:
+        user.name = changes["name"]
+    if "role" in changes and changes["role"] != user.role:
+        log.info(
+            "Role changed",
+            extra={
+                "event": "role_changed",
+                "account_id": user.id,
+                "role_from": user.role,
+                "role_to": changes["role"],
+            },
+        )
+        user.role = changes["role"]
     db.session.commit()
     return user
 
@@ -101,8 +124,27 @@ def delete_user(user_id: int) -> None:
         )
     db.session.delete(user)
     db.session.commit()
+    log.info("User deleted", extra={"event": "user_deleted", "account_id": user_id})
     if active:
         invalidate_catalog()
+
+
+def _new_password_hash(user: User, password: str, *, own_account: bool, current: str | None) -> str:
+    """The hash of ``password``; for one's own account, only with the right ``current`` one.
+
+    Both Argon2 calls run after the transaction is ended (nothing was changed yet): they are
+    slow on purpose, and on SQLite every other writer would wait for the lock meanwhile.
+    """
+    stored_hash = user.password_hash
+    db.session.rollback()
+    if own_account and (current is None or not password_matches(stored_hash, current)):
+        message = (
+            "Give your current password to change it."
+            if current is None
+            else "This is not your current password."
+        )
+        raise ValidationFailed(details={"current_password": [message]})
+    return hash_password(password)
 
 
 def _require_self_or_admin(viewer: User, user_id: int) -> None:
