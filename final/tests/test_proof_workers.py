@@ -114,7 +114,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         environment |= {
             "RATELIMIT_ENABLED": "true",
             "RATELIMIT_DEFAULT": "100000 per minute",
-            "RATELIMIT_LOGIN": f"{LOGIN_LIMIT} per 10 minutes",
+            "RATELIMIT_LOGIN_ACCOUNT": f"{LOGIN_LIMIT} per 10 minutes",
         }
         log_dir: Path = tmp_path_factory.mktemp("workers")
         with (
