@@ -15,11 +15,11 @@ from urllib.parse import quote
 
 import pytest
 import schemathesis
-from conftest import SERVER_DATABASE_URL, UserInfo, bearer, isbn13
+from conftest import SERVER_DATABASE_URL, SERVER_REDIS_URL, UserInfo, bearer, isbn13
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
-from isolation import is_postgresql, postgres_schema
+from isolation import is_postgresql, leased_redis_database, postgres_schema
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from served import gunicorn, migrated_app, production_environment
 from sqlalchemy import select
@@ -183,17 +183,21 @@ def test_nul_bytes_are_refused_with_422(
 
 @pytest.fixture(scope="module")
 def served_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
-    """gunicorn on PostgreSQL (production) when there is one, else SQLite; limits off."""
+    """gunicorn on PostgreSQL + Redis (production) when there are both, else SQLite; limits off."""
     folder = tmp_path_factory.mktemp("fuzz")
+    production = is_postgresql(SERVER_DATABASE_URL) and bool(SERVER_REDIS_URL)
     database: AbstractContextManager[str] = (
         postgres_schema(SERVER_DATABASE_URL, prefix="fuzz")
-        if is_postgresql(SERVER_DATABASE_URL)
+        if production
         else nullcontext(f"sqlite:///{folder / 'fuzz.db'}")
     )
-    with database as database_url:
-        environment = production_environment(database_url=database_url, redis_url=None)
-        if not is_postgresql(database_url):
-            environment["APP_CONFIG"] = "development"  # production refuses SQLite
+    redis: AbstractContextManager[str | None] = (
+        leased_redis_database(SERVER_REDIS_URL) if production else nullcontext(None)
+    )
+    with database as database_url, redis as redis_url:
+        environment = production_environment(database_url=database_url, redis_url=redis_url)
+        if not production:
+            environment["APP_CONFIG"] = "development"  # production refuses SQLite, needs Redis
         environment |= {"RATELIMIT_ENABLED": "false", "METRICS_ENABLED": "0"}
         with migrated_app(database_url, environment) as app:
             with app.app_context():
