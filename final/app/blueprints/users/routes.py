@@ -89,7 +89,8 @@ def get_user(user_id: int) -> dict[str, Any]:
 def update_user(user_id: int) -> dict[str, Any]:
     """Change a user's name or password (yourself), or role (admins).
 
-    A new password revokes every token issued before it: sign in again.
+    Your own new password needs your `current_password` (422 without it); an admin resetting
+    someone else's needs none. A new password revokes every token issued before it.
     ---
     patch:
       tags: [users]
