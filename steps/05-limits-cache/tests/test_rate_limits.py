@@ -130,6 +130,7 @@ def test_login_is_limited_per_email_across_addresses(
     assert_rate_limited(client.post(LOGIN, json=right, **from_address("10.0.0.3")), window=600)
 
 
+@pytest.mark.task("05.2")
 def test_successful_sign_ins_do_not_count(
     client: FlaskClient, make_user: Callable[..., UserInfo]
 ) -> None:
