@@ -80,20 +80,22 @@ def update_user(*, user_id: int, changes: Mapping[str, Any], viewer: User) -> Us
         )
         # Whoever knew the old password may hold tokens: they stop working now.
         user.token_version += 1
+    previous_role = user.role
     if "name" in changes:
         user.name = changes["name"]
-    if "role" in changes and changes["role"] != user.role:
+    if "role" in changes:
+        user.role = changes["role"]
+    db.session.commit()
+    if changes.get("role", previous_role) != previous_role:
         log.info(
             "Role changed",
             extra={
                 "event": "role_changed",
-                "account_id": user.id,
-                "role_from": user.role,
+                "account_id": user_id,
+                "role_from": previous_role,
                 "role_to": changes["role"],
             },
         )
-        user.role = changes["role"]
-    db.session.commit()
     return user
 
 

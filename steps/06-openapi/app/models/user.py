@@ -17,6 +17,11 @@ ROLES = ("member", "librarian", "admin")
 STAFF_ROLES = ("librarian", "admin")
 
 
+def new_token_key() -> str:
+    """A random key for a new account's tokens: 128 bits, as 32 hex digits."""
+    return secrets.token_hex(16)
+
+
 class User(TimestampMixin, Base):
     """An account. Emails are stored in lower case, so the unique index ignores case."""
 
@@ -37,7 +42,7 @@ class User(TimestampMixin, Base):
     token_version: Mapped[int] = mapped_column(default=0)
     # Random per account, and carried by its tokens: an account made later under the same id
     # (a restored backup, a database that reuses ids) cannot accept a former account's tokens.
-    token_key: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
+    token_key: Mapped[str] = mapped_column(String(32), default=new_token_key)
 
     loans: Mapped[list[Loan]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="Loan.id"
