@@ -59,7 +59,6 @@ def test_production_refuses_weak_secrets(
         create_app("production")
 
 
-@pytest.mark.task("07.3")
 @pytest.mark.parametrize("variable", ["SECRET_KEY", "JWT_SECRET_KEY"])
 @pytest.mark.parametrize(
     ("value", "reason"),
@@ -108,6 +107,7 @@ def test_production_refuses_a_missing_redis_url(production_env: pytest.MonkeyPat
         load_config("production")
 
 
+@pytest.mark.task("07.3")
 def test_production_refuses_sqlite(production_env: pytest.MonkeyPatch) -> None:
     production_env.setenv("DATABASE_URL", "sqlite:///library.db")
     with pytest.raises(ConfigError, match="DATABASE_URL"):

@@ -212,7 +212,7 @@ def test_env_example_lists_nothing_that_no_one_reads() -> None:
     assert not stale, f".env.example sets {sorted(stale)}, which nothing reads"
 
 
-@pytest.mark.task("07.3")
+@pytest.mark.task("07.4")
 def test_gunicorn_runs_production_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("APP_CONFIG", "set")  # recorded first, so the test leaves it as it was
     monkeypatch.delenv("APP_CONFIG")
@@ -223,6 +223,7 @@ def test_gunicorn_runs_production_unless_told_otherwise(monkeypatch: pytest.Monk
     assert os.environ["APP_CONFIG"] == "development"
 
 
+@pytest.mark.task("07.3")
 def test_production_refuses_the_example_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     example = (FINAL / ".env.example").read_text().splitlines()
     for name, value in (line.split("=", 1) for line in example if ENV_NAME.match(line)):

@@ -154,6 +154,7 @@ def test_security_events_are_json_lines_with_the_request_id_and_no_secret(
             assert secret not in json.dumps(record)
 
 
+@pytest.mark.task("07.2")
 def test_authenticated_request_logs_the_user_id(
     client: FlaskClient, capsys: pytest.CaptureFixture[str]
 ) -> None:
