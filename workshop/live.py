@@ -29,6 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FINAL = ROOT / "final"
 NOTEBOOKS = ROOT / "notebooks"
 API_URL_VARIABLE = "LIBRARY_API_URL"
+# Where the served app writes its log, for the notebook that looks for one request's line in it.
+API_LOG_VARIABLE = "LIBRARY_API_LOG"
 KERNEL = "python3"
 
 # The notebooks run on the final app's default limits, as `make run` serves it: only failed
@@ -112,6 +114,7 @@ def serve_final(
     with the demo data (``seed``), then ``run`` Flask's development server. ``settings`` are extra
     environment variables (by default the classroom rate limits). The server is stopped when the
     ``with`` block ends, also when it ends with an error, so no test leaves a server behind.
+    While it serves, ``LIBRARY_API_LOG`` names the file its log goes to.
     """
     environment = {
         **os.environ,
@@ -138,11 +141,18 @@ def serve_final(
                 stdout=output,
                 stderr=subprocess.STDOUT,
             )
+            # The notebooks' kernels inherit this process's environment (execute_notebook).
+            previous_log = os.environ.get(API_LOG_VARIABLE)
+            os.environ[API_LOG_VARIABLE] = str(log)
             try:
                 _wait_until_healthy(base_url, server, log)
                 yield base_url
             finally:
                 _stop(server)
+                if previous_log is None:
+                    os.environ.pop(API_LOG_VARIABLE, None)
+                else:
+                    os.environ[API_LOG_VARIABLE] = previous_log
 
 
 def _describe_cell(path: Path, notebook: Any, index: int | None) -> str:

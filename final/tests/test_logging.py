@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import urllib.request
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,6 +15,7 @@ import pytest
 from conftest import bearer
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
 from app import create_app
 from app.logging_setup import ACCESS_LOGGER, StderrHandler, redact
@@ -244,3 +247,30 @@ def test_building_another_app_does_not_log_twice(
     capsys.readouterr()
     client.get("/healthz")
     assert len(access_records(capsys)) == 1
+
+
+def test_the_development_server_logs_each_request_once_without_colours(
+    app: Flask, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = make_server("127.0.0.1", 0, app)
+    thread = threading.Thread(target=server.handle_request)
+    thread.start()
+    logging.getLogger("werkzeug").info("\x1b[33mPress CTRL+C to quit\x1b[0m")
+    capsys.readouterr()
+    with urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}/healthz") as answer:
+        assert answer.status == 200
+    thread.join(timeout=10)
+    server.server_close()
+
+    records = log_records(capsys)
+    assert [record["logger"] for record in records] == [ACCESS_LOGGER]
+    assert "\x1b" not in capsys.readouterr().err
+
+
+def test_the_development_servers_banner_keeps_its_text_without_colours(
+    app: Flask, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    logging.getLogger("werkzeug").info("\x1b[33mPress CTRL+C to quit\x1b[0m")
+    [record] = log_records(capsys)
+    assert record["message"] == "Press CTRL+C to quit"
