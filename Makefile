@@ -43,12 +43,11 @@ $(NODE_STAMP): package.json package-lock.json
 run: setup
 	$(BIN)/workshop serve final --port $(PORT)
 
-# The class notebooks: serve the final app in the background, as `make run` does but with limits
-# a class can live with (notebooks/live.py explains them), open JupyterLab, and stop the app when
+# The class notebooks: serve the final app in the background, as `make run` does but with a short
+# sign-in lock-out (notebooks/live.py explains it), open JupyterLab, and stop the app when
 # JupyterLab exits (File > Shut Down, or Ctrl-C twice).
 notebooks: setup-dev
-	@RATELIMIT_LOGIN='20 per 10 seconds' RATELIMIT_REGISTER='100 per minute' \
-		RATELIMIT_DEFAULT='1000 per minute' $(BIN)/workshop serve final --port $(PORT) & \
+	@RATELIMIT_LOGIN_ACCOUNT='5 per 10 seconds' $(BIN)/workshop serve final --port $(PORT) & \
 	server=$$!; trap 'kill $$server 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	LIBRARY_API_URL=http://127.0.0.1:$(PORT) $(BIN)/jupyter lab notebooks/
 

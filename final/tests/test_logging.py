@@ -129,6 +129,28 @@ def test_signing_in_logs_neither_the_password_nor_the_tokens(
     assert refresh.get_json()["access_token"] not in output
 
 
+def test_security_events_are_json_lines_with_the_request_id_and_no_secret(
+    client: FlaskClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, tokens = sign_up_and_in(client, "ada@example.org")
+    wrong = {"email": "ada@example.org", "password": PASSWORD + "-wrong"}
+    capsys.readouterr()
+    failed = client.post("/api/v1/auth/login", json=wrong, headers={"X-Request-ID": "trace-7"})
+    assert failed.status_code == 401
+    refresh = bearer(tokens["refresh_token"])
+    assert client.post("/api/v1/auth/refresh", headers=refresh).status_code == 200
+    reused = client.post("/api/v1/auth/refresh", headers={**refresh, "X-Request-ID": "trace-8"})
+    assert reused.status_code == 401
+
+    events = {r["event"]: r for r in log_records(capsys) if "event" in r}
+    assert events["login_failed"]["request_id"] == "trace-7"
+    assert events["refresh_reuse_detected"]["request_id"] == "trace-8"
+    for record in events.values():
+        assert isinstance(record["account_id"], int)
+        for secret in ("ada@example.org", PASSWORD, tokens["refresh_token"]):
+            assert secret not in json.dumps(record)
+
+
 def test_authenticated_request_logs_the_user_id(
     client: FlaskClient, capsys: pytest.CaptureFixture[str]
 ) -> None:

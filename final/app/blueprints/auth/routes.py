@@ -1,7 +1,8 @@
 """Auth routes: register, sign in, rotate tokens, sign out, and say who is signed in.
 
-Sign-in is rate limited twice: per client address (one attacker, many emails) and per email
-(many addresses, one victim), so neither kind of guessing gets far.
+Sign-in is rate limited twice: per email (many addresses, one victim: strict) and per client
+address (one attacker, many emails: loose, since a class or an office shares one address). Only
+failed sign-ins count, so people who know their password never lock themselves out.
 """
 
 from typing import Any
@@ -30,9 +31,19 @@ def forbid_storing_the_answer(response: Response) -> Response:
     return response
 
 
-def login_limit() -> str:
-    """The sign-in limit, from the configuration."""
-    return str(current_app.config["RATELIMIT_LOGIN"])
+def login_account_limit() -> str:
+    """The limit of failed sign-ins to one account, from the configuration."""
+    return str(current_app.config["RATELIMIT_LOGIN_ACCOUNT"])
+
+
+def login_address_limit() -> str:
+    """The limit of failed sign-ins from one address, from the configuration."""
+    return str(current_app.config["RATELIMIT_LOGIN_ADDRESS"])
+
+
+def failed_sign_in(response: Response) -> bool:
+    """Whether a sign-in counts against its limits: only refused credentials do."""
+    return response.status_code == 401
 
 
 def register_limit() -> str:
@@ -88,8 +99,21 @@ def register() -> tuple[dict[str, Any], int]:
 
 
 @auth_bp.post("/login")
-@limiter.limit(login_limit, key_func=client_address)
-@limiter.limit(login_limit, key_func=login_email_key)
+# deduct_when: each limit is checked before the view but counted after it, and only on failure.
+# The default limit still counts every request (override_defaults=False on both), so even
+# right passwords cannot make the server run Argon2 without end.
+@limiter.limit(
+    login_address_limit,
+    key_func=client_address,
+    deduct_when=failed_sign_in,
+    override_defaults=False,
+)
+@limiter.limit(
+    login_account_limit,
+    key_func=login_email_key,
+    deduct_when=failed_sign_in,
+    override_defaults=False,
+)
 def login() -> dict[str, Any]:
     """Exchange an email and password for an access token and a refresh token.
     ---
