@@ -1,4 +1,13 @@
-"""Fixtures and factories shared by the test modules: a fresh app and database for every test.
+"""Fixtures and factories shared by the test modules: one app per backend for the run.
+
+Building an app and creating its tables is most of what a test would cost, so the run builds
+them once per backend (``shared_app``) and every test gets that app back as new: its tables
+emptied (DELETE FROM each table, children first), its cache and rate-limit counters cleared and
+its settings restored after the test. Emptying beats rolling back a transaction here: the
+services commit, and a test may write from another thread or connection, which a rolled-back
+transaction would never see, while an emptied table is empty for everyone. A test that needs an
+app built differently (other environment variables, a route of its own) takes ``own_app``, or
+calls ``create_app`` itself.
 
 Factories write straight through the services (fast, and independent of the routes under test)
 and return plain values, so a test never holds a database object outside its session.
@@ -6,7 +15,7 @@ and return plain values, so a test never holds a database object outside its ses
 Every test that uses ``app`` runs twice: on the embedded backends (in-memory SQLite, and memory
 for the cache and limits) and on the services (PostgreSQL from TEST_DATABASE_URL, Redis from
 TEST_REDIS_URL, which also holds the copy of the token blocklist). The services run skips without
-those variables (fails with REQUIRE_SERVICES=1) and works in a schema and a Redis database of its
+those variables (fails with REQUIRE_SERVICES=1) and works in schemas and a Redis database of its
 own (see isolation.py).
 """
 
@@ -24,10 +33,10 @@ import redis
 from flask import Flask
 from flask.testing import FlaskClient
 from isolation import is_postgresql, leased_redis_database, postgres_schema
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from app import create_app
-from app.extensions import db
+from app.extensions import cache, db, limiter
 from app.services import auth, authors, books, users
 
 PASSWORD = "correct-horse-battery"
@@ -118,9 +127,27 @@ def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
         yield "services"
 
 
-@pytest.fixture
-def app(backend: str) -> Iterator[Flask]:
-    """A new app in testing mode with empty tables, so no test sees another's data."""
+@dataclass(frozen=True)
+class SharedApp:
+    """An app built once for the run, and the environment it was built from."""
+
+    app: Flask
+    environment: dict[str, str]
+
+
+def app_environment() -> dict[str, str]:
+    """The environment variables an app may read when it is built.
+
+    Left out: pytest's own, and the two the fixtures above point at this run's database and
+    Redis for every test (TEST_REDIS_URL only tells the tests where Redis is).
+    """
+    ignored = {"PYTEST_CURRENT_TEST", "TEST_DATABASE_URL", "TEST_REDIS_URL"}
+    return {name: value for name, value in os.environ.items() if name not in ignored}
+
+
+@contextmanager
+def built_app() -> Iterator[Flask]:
+    """A new app in testing mode, from the environment as it is now, with its tables created."""
     app = create_app("testing")
     with app.app_context():
         db.create_all()
@@ -129,6 +156,90 @@ def app(backend: str) -> Iterator[Flask]:
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
+
+
+@contextmanager
+def shared_app_on(variables: dict[str, str]) -> Iterator[SharedApp]:
+    """An app built with ``variables`` set; they are unset again once it is built."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in variables.items():
+            patch.setenv(name, value)
+        app = create_app("testing")
+        environment = app_environment()
+    with app.app_context():
+        db.create_all()
+    yield SharedApp(app, environment)
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def shared_embedded_app() -> Iterator[SharedApp]:
+    """The run's app on the embedded backends."""
+    with shared_app_on({"TEST_DATABASE_URL": "sqlite://"}) as shared:
+        yield shared
+
+
+@pytest.fixture(scope="session")
+def shared_services_app(run_redis_url: str) -> Iterator[SharedApp]:
+    """The run's app on the services: a schema of its own, and the run's Redis database."""
+    with postgres_schema(SERVER_DATABASE_URL, prefix="shared") as database_url:
+        variables = {"TEST_DATABASE_URL": database_url, "REDIS_URL": run_redis_url}
+        with shared_app_on(variables) as shared:
+            yield shared
+
+
+def empty_tables() -> None:
+    """Delete every row, children before parents, and start the ids at 1 again, as when new."""
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # DELETE would leave PostgreSQL's id sequences where they were; TRUNCATE restarts them.
+            names = ", ".join(f'"{table.name}"' for table in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
+            return
+        for table in tables:
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def app(backend: str, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    """The backend's shared app, handed to the next test as new: empty tables, cache and limits.
+
+    A test whose fixtures set environment variables first gets an app of its own, built from them
+    on the database and Redis the backend fixture prepared for it. Redis itself is emptied by the
+    backend fixture before every test.
+    """
+    shared: SharedApp = request.getfixturevalue(f"shared_{backend}_app")
+    if app_environment() != shared.environment:
+        with built_app() as own:
+            yield own
+        return
+    app = shared.app
+    # The limiter is one object for every app and keeps the settings of the app it was bound to
+    # last, and a test may have built an app of its own since: bind it back, with fresh counters.
+    limiter.init_app(app)
+    settings = dict(app.config)
+    yield app
+    app.config.clear()
+    app.config.update(settings)
+    with app.app_context():
+        db.session.remove()
+        empty_tables()
+        cache.clear()
+
+
+@pytest.fixture
+def own_app(backend: str) -> Iterator[Flask]:
+    """An app of this test's own, built after the test's fixtures set the environment.
+
+    For a test that changes the app itself (adds a route, which Flask refuses once an app has
+    served a request) or needs settings that are read when the app is built.
+    """
+    with built_app() as app:
+        yield app
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import json
 import logging
 import threading
 import urllib.request
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -74,12 +75,13 @@ def test_query_string_is_not_logged(
 
 
 def test_server_error_logs_its_traceback_under_the_same_request_id(
-    app: Flask, client: FlaskClient, capsys: pytest.CaptureFixture[str]
+    own_app: Flask, capsys: pytest.CaptureFixture[str]
 ) -> None:
     def broken() -> str:
         raise RuntimeError("a bug in a view")
 
-    app.add_url_rule("/broken", view_func=broken)
+    own_app.add_url_rule("/broken", view_func=broken)
+    client = own_app.test_client()
     capsys.readouterr()
     response = client.get("/broken")
 
@@ -190,8 +192,18 @@ def test_secrets_in_a_log_message_are_masked(
     assert record["message"].startswith("careless: password=[REDACTED]")
 
 
+@pytest.fixture
+def restore_log_levels() -> Iterator[None]:
+    """Put the log levels back after the test: they belong to the process, not to one app."""
+    loggers = [logging.getLogger(), logging.getLogger("app")]
+    levels = [logger.level for logger in loggers]
+    yield
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.setLevel(level)
+
+
 def test_log_level_comes_from_the_environment(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], restore_log_levels: None
 ) -> None:
     monkeypatch.setenv("LOG_LEVEL", "warning")
     monkeypatch.setenv("DATABASE_URL", "sqlite://")

@@ -129,28 +129,28 @@ def test_metrics_is_left_out_of_the_document(monkeypatch: pytest.MonkeyPatch) ->
     assert "/metrics" not in build_spec(app)["paths"]
 
 
-def test_a_route_without_yaml_still_appears_with_its_summary(app: Flask) -> None:
+def test_a_route_without_yaml_still_appears_with_its_summary(own_app: Flask) -> None:
     def shelve() -> str:
         """Shelve a book."""
         return "shelved"
 
-    app.add_url_rule("/api/v1/shelve", "shelve", shelve, methods=["POST"])
+    own_app.add_url_rule("/api/v1/shelve", "shelve", shelve, methods=["POST"])
 
-    assert build_spec(app)["paths"]["/api/v1/shelve"] == {
+    assert build_spec(own_app)["paths"]["/api/v1/shelve"] == {
         "post": {"summary": "Shelve a book.", "operationId": "shelve"}
     }
 
 
-def test_an_endpoint_with_two_rules_is_refused(app: Flask) -> None:
+def test_an_endpoint_with_two_rules_is_refused(own_app: Flask) -> None:
     def shelf() -> str:
         """A shelf."""
         return "shelf"
 
-    app.add_url_rule("/api/v1/shelf", "shelf", shelf)
-    app.add_url_rule("/api/v1/shelves", "shelf", shelf)
+    own_app.add_url_rule("/api/v1/shelf", "shelf", shelf)
+    own_app.add_url_rule("/api/v1/shelves", "shelf", shelf)
 
     with pytest.raises(ValueError, match="'shelf' has several URL rules"):
-        build_spec(app)
+        build_spec(own_app)
 
 
 def test_every_operation_has_a_summary_tags_and_responses(document: dict[str, Any]) -> None:

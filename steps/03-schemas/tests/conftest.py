@@ -1,4 +1,12 @@
-"""Fixtures and factories shared by the test modules: a fresh app and database for every test.
+"""Fixtures and factories shared by the test modules: one app for the run, empty tables per test.
+
+Building an app and creating its tables is most of what a test would cost, so the run builds
+them once (``shared_app``) and every test gets that app back as new: its tables emptied (DELETE
+FROM each table, children first) and its settings restored after the test. Emptying beats rolling
+back a transaction here: the services commit, and a test may write from another thread or
+connection, which a rolled-back transaction would never see, while an emptied table is empty for
+everyone. A test that needs an app built differently (other environment variables, a route of its
+own) takes ``own_app``, or calls ``create_app`` itself, as step 01 showed.
 
 Factories write straight through the services (fast, and independent of the routes under test)
 and return plain values, so a test never holds a database object outside its session.
@@ -7,6 +15,7 @@ and return plain values, so a test never holds a database object outside its ses
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,9 +46,9 @@ class UserInfo:
     email: str
 
 
-@pytest.fixture
-def app() -> Iterator[Flask]:
-    """A new app in testing mode with empty tables, so no test sees another's data."""
+@contextmanager
+def built_app() -> Iterator[Flask]:
+    """A new app in testing mode, from the environment as it is now, with its tables created."""
     app = create_app("testing")
     with app.app_context():
         db.create_all()
@@ -48,6 +57,61 @@ def app() -> Iterator[Flask]:
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
+
+
+def empty_tables() -> None:
+    """Delete every row, children before parents, so no foreign key objects."""
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+def app_environment() -> dict[str, str]:
+    """The environment variables an app may read when it is built (pytest's own aside)."""
+    return {name: value for name, value in os.environ.items() if name != "PYTEST_CURRENT_TEST"}
+
+
+@pytest.fixture(scope="session")
+def shared_environment() -> dict[str, str]:
+    """The environment the shared app is built from: the run's, before any test changes it."""
+    return app_environment()
+
+
+@pytest.fixture(scope="session")
+def shared_app(shared_environment: dict[str, str]) -> Iterator[Flask]:
+    """The one app of the run, built with its tables the first time a test asks for it."""
+    with built_app() as app:
+        yield app
+
+
+@pytest.fixture
+def app(shared_app: Flask, shared_environment: dict[str, str]) -> Iterator[Flask]:
+    """The shared app, handed to the next test as new: empty tables and its first settings.
+
+    A test whose fixtures set environment variables first gets an app of its own, built from them.
+    """
+    if app_environment() != shared_environment:
+        with built_app() as own:
+            yield own
+        return
+    settings = dict(shared_app.config)
+    yield shared_app
+    shared_app.config.clear()
+    shared_app.config.update(settings)
+    with shared_app.app_context():
+        db.session.remove()
+        empty_tables()
+
+
+@pytest.fixture
+def own_app() -> Iterator[Flask]:
+    """An app of this test's own, built after the test's fixtures set the environment.
+
+    For a test that changes the app itself (adds a route, which Flask refuses once an app has
+    served a request) or needs settings that are read when the app is built.
+    """
+    with built_app() as app:
+        yield app
 
 
 @pytest.fixture

@@ -176,7 +176,7 @@ def test_a_failing_cache_does_not_break_reads_or_writes(
         assert db.session.get_one(Author, author_id).name == "New"
 
 
-def test_only_200_answers_are_cached(app: Flask, client: FlaskClient) -> None:
+def test_only_200_answers_are_cached(own_app: Flask) -> None:
     calls: list[int] = []
 
     @cached_with_etag()
@@ -184,7 +184,8 @@ def test_only_200_answers_are_cached(app: Flask, client: FlaskClient) -> None:
         calls.append(1)
         return {"calls": len(calls)}, 202
 
-    app.add_url_rule("/api/v1/accepted", view_func=accepted)
+    own_app.add_url_rule("/api/v1/accepted", view_func=accepted)
+    client = own_app.test_client()
     first = client.get("/api/v1/accepted")
     second = client.get("/api/v1/accepted")
     assert (first.status_code, second.status_code) == (202, 202)

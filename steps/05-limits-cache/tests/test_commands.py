@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from app import create_app
+from app import config, create_app
 from app.extensions import db
 from app.models import Author, Book, User
 from app.schemas.common import isbn13_is_valid
@@ -24,6 +24,10 @@ def development_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     app_logger = logging.getLogger("app")
     level = app_logger.level
     app = create_app("development")
+    # The seed hashes a password per account. These tests check what it creates, not how costly
+    # its hashes are, so they hash at the testing configuration's cheap Argon2 cost.
+    for setting in ("ARGON2_TIME_COST", "ARGON2_MEMORY_COST", "ARGON2_PARALLELISM"):
+        app.config[setting] = getattr(config.TestingConfig, setting)
     with app.app_context():
         db.create_all()
     yield app

@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from flask_jwt_extended import create_refresh_token, decode_token
 from sqlalchemy import select
 
+from app.blocklist import token_blocklist
 from app.extensions import db
 from app.models import User
 
@@ -209,6 +210,32 @@ def test_reusing_a_refresh_token_revokes_every_token_of_the_user(
         assert client.post(REFRESH, headers=bearer(token)).status_code == 401
     fresh = login(client, user.email)
     assert client.get(ME, headers=bearer(fresh["access_token"])).status_code == 200
+
+
+@pytest.mark.task("04.3")
+def test_a_refresh_token_spent_by_a_concurrent_request_revokes_every_token(
+    app: Flask,
+    client: FlaskClient,
+    make_user: Callable[..., UserInfo],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    user = make_user()
+    stolen = login(client, user.email)
+    rotated = client.post(REFRESH, headers=bearer(stolen["refresh_token"])).get_json()
+    # Two requests with one refresh token can both pass the blocklist check before either
+    # revokes it. Replay that race: the check says "not revoked", so only revoke()'s answer
+    # (False: already revoked) can tell refresh_tokens that the token was spent twice.
+    with app.app_context():
+        blocklist = token_blocklist()
+    monkeypatch.setattr(blocklist, "is_revoked", lambda _jti: False)
+    raced = client.post(REFRESH, headers=bearer(stolen["refresh_token"]))
+    monkeypatch.undo()
+
+    assert raced.status_code == 401
+    assert raced.get_json()["code"] == "token_revoked"
+    response = client.get(ME, headers=bearer(rotated["access_token"]))
+    assert response.status_code == 401
+    assert response.get_json()["code"] == "token_revoked"
 
 
 @pytest.mark.task("04.3")

@@ -84,13 +84,12 @@ def test_json_that_is_not_an_object_is_422(
     assert_error(response.get_json(), "validation_error")
 
 
-def test_unexpected_error_is_500_without_leaking_the_exception(
-    app: Flask, client: FlaskClient
-) -> None:
+def test_unexpected_error_is_500_without_leaking_the_exception(own_app: Flask) -> None:
     def explode() -> str:
         raise RuntimeError("secret internals: password=hunter2")
 
-    app.add_url_rule("/explode", view_func=explode)
+    own_app.add_url_rule("/explode", view_func=explode)
+    client = own_app.test_client()
     response = client.get("/explode")
     assert response.status_code == 500
     body = assert_error(response.get_json(), "internal_error")
