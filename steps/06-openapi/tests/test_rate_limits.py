@@ -165,7 +165,9 @@ def test_a_class_behind_one_address_signs_in_with_the_default_limits(
         assert typo.status_code == 401
         assert client.post(LOGIN, json={"email": email, "password": PASSWORD}).status_code == 200
     with app.app_context():
+        db.session.remove()
         db.drop_all()
+        db.engine.dispose()
 
 
 def test_registration_is_limited_per_address(client: FlaskClient) -> None:
