@@ -365,7 +365,7 @@ def test_a_later_step_gets_its_diff_as_a_diff_block() -> None:
     # The chapter is read before the exercises: each task shows as its stub, not its solution.
     stub = 'raise NotImplementedError("Task 02.1: Return the greeting in capitals.")'
     assert f"+    {stub}" in changes
-    assert "upper()" not in changes
+    assert "greet(name).upper()" not in changes
 
 
 def test_a_tasks_hints_are_folded_in_the_order_the_terminal_gives_them() -> None:

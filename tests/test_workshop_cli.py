@@ -154,7 +154,7 @@ def test_diff_shows_each_task_as_its_stub_without_marker_lines(
     assert code == 0
     assert "+++ steps/02-beta/app/shout.py" in out
     assert '+    raise NotImplementedError("Task 02.1: Return the greeting in capitals.")' in out
-    assert "upper()" not in out
+    assert "greet(name).upper()" not in out
     assert "BEGIN TASK" not in out
     assert "greet.py" not in out
     assert "'workshop diff 02 --solutions'" in out
