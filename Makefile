@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint typecheck test-tools verify docs bench lock clean notebooks
+.PHONY: setup run test lint typecheck test-tools verify docs bench bench-workshop lock clean notebooks
 
 setup: $(STAMP)
 
@@ -55,6 +55,11 @@ verify: setup
 # Requests per second of the final app as ratios to a bare Flask route (see final/benchmarks).
 bench: setup
 	cd final && ../$(BIN)/python benchmarks/run.py
+
+# The learner's loop: `workshop check NN --solution` and a one-task re-check per step, as median
+# wall times, written to benchmarks/learner-loop.md. `make bench-workshop STEPS="04 05"` for some.
+bench-workshop: setup
+	$(BIN)/python benchmarks/learner_loop.py $(STEPS)
 
 # The handbook on http://127.0.0.1:8000, rebuilt on every change (mkdocs.yml, docs/hooks.py).
 docs: setup
