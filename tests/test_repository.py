@@ -20,7 +20,8 @@ def pins(text: str) -> dict[str, str]:
 
 def test_every_direct_dependency_is_pinned_the_same_in_constraints() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    direct = pins("\n".join(project["dependencies"] + project["optional-dependencies"]["dev"]))
+    extras = project["optional-dependencies"]
+    direct = pins("\n".join(project["dependencies"] + extras["learner"] + extras["dev"]))
     locked = pins((ROOT / "constraints.txt").read_text())
     assert {name: locked.get(name) for name in direct} == direct
 
@@ -49,10 +50,28 @@ def test_each_brief_names_its_tasks_timings_and_chapter(step: Step) -> None:
         assert f"**{task.id} {task.title}**" in brief
 
 
-def test_the_readme_first_screen_gives_the_two_commands() -> None:
+def test_the_readme_first_screen_gives_the_learners_path_then_the_two_commands() -> None:
     first_screen = "\n".join((ROOT / "README.md").read_text().splitlines()[:25])
+    path = ["make setup", "workshop start 01", "workshop watch 01", "workshop serve 01 --mine"]
+    places = [first_screen.find(command) for command in path]
+    assert -1 not in places, path
+    assert places == sorted(places)
     assert "make run" in first_screen
     assert "make test" in first_screen
+
+
+MAINTAINER_TOOLS = ("jupyterlab", "mkdocs-material", "ruff", "mypy", "schemathesis", "nbclient")
+
+
+def test_a_learners_install_leaves_the_maintainer_tools_out() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    learner = pins("\n".join(project["dependencies"] + project["optional-dependencies"]["learner"]))
+    assert not set(MAINTAINER_TOOLS) & set(learner)
+    assert {"pytest", "rich", "watchfiles"} <= set(learner)
+    makefile = (ROOT / "Makefile").read_text()
+    setup = makefile.split("$(STAMP): pyproject.toml constraints.txt")[1].split("\n\n")[0]
+    assert "$(call install,learner)" in setup
+    assert "dev" not in setup
 
 
 def test_ci_runs_the_readmes_test_command() -> None:

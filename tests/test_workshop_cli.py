@@ -1,12 +1,16 @@
 """The learner's commands (start, check, hint, diff, catch-up, list) on the miniature workshop."""
 
+import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from workshop import cli
+from workshop import cli, launch
 from workshop.cli import main
+from workshop.manifest import ManifestError, load_manifest
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
@@ -36,7 +40,9 @@ def test_check_fails_on_the_stub_then_passes_with_the_reference(
     assert code == 1
     assert "FAIL  02.1  Shout" in out
     assert "NotImplementedError: Task 02.1: Return the greeting in capitals." in out
-    assert "hint: str.upper()." in out
+    assert "at workspace/02-beta/app/shout.py:9" in out
+    assert "stuck? workshop hint 02 02.1" in out
+    assert "str.upper()" not in out
     assert "read: docs/steps/02-beta.md" in out
 
     reference = mini / "steps/02-beta/app/shout.py"
@@ -44,7 +50,8 @@ def test_check_fails_on_the_stub_then_passes_with_the_reference(
     code, out = run(capsys, "check", "02")
     assert code == 0
     assert "PASS  02.1  Shout" in out
-    assert "1 of 1 tasks done - well done!" in out
+    assert "1 of 1 tasks done\nWell done!" in out
+    assert "\x1b[" not in out
     code, out = run(capsys, "list")
     assert "1/1 tasks" in out
 
@@ -106,7 +113,30 @@ def test_hint_prints_a_tasks_text_and_hint(mini: Path, capsys: pytest.CaptureFix
     code, out = run(capsys, "hint", "02", "02.1")
     assert code == 0
     assert "Return the greeting in capitals." in out
-    assert "hint: str.upper()." in out
+    assert "hint 1 of 1: str.upper()." in out
+
+
+def test_hints_come_a_level_per_ask_and_the_levels_seen_are_remembered(
+    mini: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = mini / "steps/steps.toml"
+    manifest.write_text(
+        manifest.read_text().replace(
+            'hint = "str.upper()."', 'hints = ["Python strings can change case.", "str.upper()."]'
+        )
+    )
+    code, first = run(capsys, "hint", "02", "02.1")
+    assert code == 0
+    assert "hint 1 of 2: Python strings can change case." in first
+    assert "str.upper()" not in first
+    assert "Ask again" in first
+    seen = json.loads((mini / "workspace/progress.json").read_text())["hints_seen"]
+    assert seen == {"02.1": 1}
+    code, second = run(capsys, "hint", "02")
+    assert "hint 1 of 2: Python strings can change case." in second
+    assert "hint 2 of 2: str.upper()." in second
+    assert "Ask again" not in second
+    assert "hint 2 of 2: str.upper()." in run(capsys, "hint", "02", "02.1")[1]
 
 
 def test_hint_for_an_unknown_task_is_refused(
@@ -117,15 +147,28 @@ def test_hint_for_an_unknown_task_is_refused(
     assert "step 02 has no task '02.7' (its tasks: 02.1)" in out
 
 
-def test_diff_shows_what_a_step_adds_without_marker_lines(
+def test_diff_shows_each_task_as_its_stub_without_marker_lines(
     mini: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out = run(capsys, "diff", "02")
     assert code == 0
     assert "+++ steps/02-beta/app/shout.py" in out
-    assert "+    return greet(name).upper()" in out
+    assert '+    raise NotImplementedError("Task 02.1: Return the greeting in capitals.")' in out
+    assert "upper()" not in out
     assert "BEGIN TASK" not in out
     assert "greet.py" not in out
+    assert "'workshop diff 02 --solutions'" in out
+
+
+def test_diff_with_solutions_warns_then_shows_the_tasks_solved(
+    mini: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = run(capsys, "diff", "02", "--solutions")
+    assert code == 0
+    assert out.startswith("Warning: this diff holds the solutions of step 02's tasks.\n")
+    assert "+    return greet(name).upper()" in out
+    assert "NotImplementedError" not in out
+    assert "BEGIN TASK" not in out
 
 
 def test_diff_mine_compares_the_learners_copy_with_the_reference(
@@ -141,8 +184,9 @@ def test_diff_mine_compares_the_learners_copy_with_the_reference(
 def test_a_missing_virtual_environment_is_explained(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(cli, "NEEDED_PACKAGES", ("flask", "no_such_package_here"))
-    code, out = run(capsys, "list")
+    monkeypatch.setattr(launch, "NEEDED_PACKAGES", ("flask", "no_such_package_here"))
+    code = launch.main()
+    out = capsys.readouterr().err
     assert code == 2
     assert "virtual environment is missing (no_such_package_here not found)" in out
     assert "make setup" in out
@@ -167,3 +211,197 @@ def test_a_skipped_test_does_not_fail_a_task_that_passes_otherwise(
     code, out = run(capsys, "check", "02")
     assert code == 0
     assert "PASS  02.1  Shout" in out
+
+
+# A stand-in for a Flask error handler: the app's error becomes a status and a log line, so the
+# test's own assertion only sees the status (from step 02 on, `assert 500 == 200`).
+GUARD = '''"""Answers like an error handler: any error becomes a 500 and a logged traceback."""
+
+import logging
+from collections.abc import Callable
+
+
+def answer(call: Callable[[], str]) -> tuple[int, str]:
+    """Run ``call``; on an error, log it and answer 500."""
+    try:
+        return 200, call()
+    except Exception:
+        # BEGIN TASK 02.2
+        logging.getLogger("app").exception("Unhandled error")
+        return 500, ""
+        # END TASK
+'''
+GUARDED_TEST = '''"""The shout behind the error handler."""
+
+import pytest
+
+from app.guard import answer
+from app.shout import shout
+
+
+@pytest.mark.task("02.1")
+def test_a_guarded_shout_answers_200() -> None:
+    assert answer(lambda: shout("Ada")) == (200, "HELLO, ADA!")
+
+
+@pytest.mark.task("02.2")
+def test_an_error_answers_500() -> None:
+    assert answer(lambda: str(1 // 0)) == (500, "")
+'''
+GUARD_TASK = """
+[[steps.tasks]]
+id = "02.2"
+title = "Guard"
+text = "Turn any error into a logged 500."
+hint = "logger.exception()."
+
+[final]"""
+
+
+def add_guard(mini: Path, *, as_task: bool) -> None:
+    """Give step 02 of the miniature the error handler, as task 02.2 or as given code."""
+    guard = GUARD if as_task else GUARD.replace("BEGIN TASK 02.2", "done").replace("END TASK", "")
+    for folder in ("steps/02-beta", "workspace/02-beta"):
+        if (mini / folder).is_dir():
+            (mini / folder / "app/guard.py").write_text(guard)
+            (mini / folder / "tests/test_guard.py").write_text(GUARDED_TEST)
+    if as_task:
+        manifest = mini / "steps/steps.toml"
+        manifest.write_text(manifest.read_text().replace("\n[final]", GUARD_TASK))
+
+
+def test_a_failure_behind_an_error_handler_shows_the_apps_exception_and_line(
+    mini: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "start", "02")
+    add_guard(mini, as_task=False)
+    os_independent = "workspace/02-beta/app/shout.py:9"
+    code, out = run(capsys, "check", "02")
+    assert code == 1
+    block = out.split("FAIL  02.1  Shout")[1]
+    assert "NotImplementedError: Task 02.1: Return the greeting in capitals." in block
+    assert f"at {os_independent}" in block
+    assert "assert (500" not in out
+
+
+def test_each_task_heading_shows_its_own_stubs_failure(
+    mini: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add_guard(mini, as_task=True)
+    run(capsys, "start", "02")
+    code, out = run(capsys, "check", "02")
+    assert code == 1
+    shout_block, guard_block = out.split("FAIL  02.1  Shout")[1].split("FAIL  02.2  Guard")
+    # The guard's stub raises while handling the shout's: 02.1's heading must show 02.1's error.
+    assert "NotImplementedError: Task 02.1:" in shout_block
+    assert "Task 02.2" not in shout_block
+    assert "NotImplementedError: Task 02.2: Turn any error into a logged 500." in guard_block
+
+
+def test_serve_mine_before_start_says_what_to_do(
+    mini: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = run(capsys, "serve", "02", "--mine")
+    assert code == 2
+    assert out == "No copy of step 02 yet: run 'workshop start 02' first.\n"
+
+
+def test_serve_gives_the_app_a_database_under_workspace(
+    mini: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[dict[str, str]] = []
+
+    def fake_run(command: list[str], **options: object) -> subprocess.CompletedProcess[str]:
+        seen.append(dict(options["env"]))  # type: ignore[call-overload]
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setattr(cli.subprocess, "run", fake_run)
+    code, out = run(capsys, "serve", "02", "--port", "5999")
+    assert code == 0
+    assert "add --mine to serve your copy" in out
+    database = seen[-1]["DATABASE_URL"]
+    assert database.startswith("sqlite:///")
+    assert Path(database.removeprefix("sqlite:///")).parent == (mini / "workspace/databases")
+
+
+def test_check_final_points_at_the_solution_not_at_start(
+    mini: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = run(capsys, "check", "final")
+    assert code == 2
+    assert "final/ has no exercises" in out
+    assert "workshop start final" not in out
+
+
+def test_start_with_force_forgets_the_old_copys_progress(
+    mini: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "catch-up", "02")
+    run(capsys, "check", "02")
+    assert "1/1 tasks" in run(capsys, "list")[1]
+    run(capsys, "start", "02", "--force")
+    listing = run(capsys, "list")[1]
+    beta = next(line for line in listing.splitlines() if line.startswith("02"))
+    assert "0/1 tasks  started" in beta
+
+
+def test_list_says_a_caught_up_step_is_the_reference(
+    mini: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "start", "02")
+    run(capsys, "catch-up", "02")
+    run(capsys, "check", "02")
+    beta = next(line for line in run(capsys, "list")[1].splitlines() if line.startswith("02"))
+    assert "1/1 tasks" in beta
+    assert "the reference (catch-up), not your work" in beta
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the test pipes into head, a POSIX tool")
+def test_list_into_a_closed_pipe_ends_quietly(mini: Path) -> None:
+    command = f"{sys.executable} -m workshop list | head -1"
+    done = subprocess.run(command, shell=True, capture_output=True, text=True, check=False)  # noqa: S602
+    assert done.stdout.startswith("01  Alpha")
+    assert done.stderr == ""
+
+
+def test_learner_commands_load_no_maintainer_module() -> None:
+    probe = (
+        "import sys, workshop.cli; "
+        "print(sorted(m for m in sys.modules if m in ('workshop.verify', 'workshop.lineage')))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_a_manifest_takes_one_hint_or_hints_in_levels_but_not_none(mini: Path) -> None:
+    manifest = mini / "steps/steps.toml"
+    assert load_manifest(mini).step("02").task("02.1").hints == ("str.upper().",)
+    manifest.write_text(manifest.read_text().replace('hint = "str.upper()."', 'hints = ["a", "b"]'))
+    assert load_manifest(mini).step("02").task("02.1").hints == ("a", "b")
+    manifest.write_text(manifest.read_text().replace('hints = ["a", "b"]', "hints = []"))
+    with pytest.raises(ManifestError, match=r"task 02\.1: hints must hold at least one hint"):
+        load_manifest(mini)
+
+
+def test_catch_up_on_final_is_refused_in_one_line(
+    mini: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = run(capsys, "catch-up", "final")
+    assert code == 2
+    assert out == "workshop: final/ has no exercises, so there is nothing to catch up on\n"
+    assert not (mini / "workspace/final").exists()
+
+
+def test_ctrl_c_ends_a_command_without_a_traceback(
+    mini: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*_args: object, **_options: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "run_tests", interrupted)
+    run(capsys, "start", "02")
+    code, out = run(capsys, "check", "02")
+    assert code == 130
+    assert out.endswith("Interrupted.\n")
+    assert "Traceback" not in out

@@ -70,15 +70,84 @@ def test_a_fix_not_forwarded_to_the_next_step_fails_lineage(mini: Path) -> None:
     greet = mini / "steps/01-alpha/app/greet.py"
     greet.write_text(greet.read_text().replace('"""Greetings."""', '"""Friendly greetings."""'))
     assert lineage_of(mini, "02") == [
-        "steps/02-beta/app/greet.py: differs from steps/01-alpha but is not listed in changes"
-        " (forward the fix from the earlier step, or list the file)"
+        "steps/02-beta/app/greet.py::<module>: differs from steps/01-alpha but is not listed in"
+        " changes: the edit in steps/01-alpha has not reached steps 02, final (forward it, or list"
+        " app/greet.py::<module> in step 02's changes)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "symbol"),
+    [
+        ("return name.strip()", "return name.rstrip()", "tidy"),
+        ("keeps a padded name", "stops a padded name", "tidy"),
+        ("Trim a name", "Strip a name", "tidy"),
+        ("self.name = tidy(name)", "self.name = name", "Guest.__init__"),
+        ('"""Someone to greet."""', '"""A person to greet."""', "Guest"),
+        ("MAX_LENGTH = 40", "MAX_LENGTH = 80", "<module>"),
+    ],
+    ids=["code", "comment", "docstring", "method", "class", "constant"],
+)
+def test_an_unforwarded_edit_inside_a_listed_file_names_its_symbol(
+    mini: Path, old: str, new: str, symbol: str
+) -> None:
+    names = mini / "steps/01-alpha/app/names.py"
+    names.write_text(names.read_text().replace(old, new))
+    problems = lineage_of(mini, "02")
+    assert [problem.split(": ")[0] for problem in problems] == [
+        f"steps/02-beta/app/names.py::{symbol}"
+    ]
+    assert "has not reached steps 02, final" in problems[0]
+
+
+def test_the_steps_an_edit_missed_stop_at_one_that_has_it(mini: Path) -> None:
+    # The edit made in 01 was copied into final/ but skipped 02: only 02 still has the old line.
+    for folder in ("steps/01-alpha", "final"):
+        names = mini / folder / "app/names.py"
+        names.write_text(names.read_text().replace("MAX_LENGTH = 40", "MAX_LENGTH = 80"))
+    problems = lineage_of(mini, "02")
+    assert len(problems) == 1
+    assert "the edit in steps/01-alpha has not reached step 02 (forward it" in problems[0]
+
+
+def test_a_listed_symbol_may_differ_and_a_new_one_need_not_be_listed(mini: Path) -> None:
+    manifest = mini / "steps/steps.toml"
+    manifest.write_text(manifest.read_text().replace('    "app/names.py::initials",\n', ""))
+    assert lineage_of(mini, "02") == []
+
+
+def test_a_listed_symbol_that_is_unchanged_fails_lineage(mini: Path) -> None:
+    manifest = mini / "steps/steps.toml"
+    text = manifest.read_text().replace('"app/names.py::initials",', '"app/names.py::tidy",')
+    manifest.write_text(text)
+    assert lineage_of(mini, "02") == [
+        "steps/02-beta/app/names.py::tidy: listed in changes but identical to steps/01-alpha"
+        " or not found"
+    ]
+
+
+def test_a_python_file_listed_whole_must_list_its_symbols(mini: Path) -> None:
+    manifest = mini / "steps/steps.toml"
+    text = manifest.read_text().replace('"app/names.py::Guest.label",', '"app/names.py",')
+    manifest.write_text(text)
+    problems = lineage_of(mini, "02")
+    assert problems[0].startswith("steps/02-beta/app/names.py::Guest.label: differs")
+    assert problems[1] == (
+        "steps/02-beta/app/names.py: a Python file is listed by its symbols, not as a whole file"
+        " (run 'workshop manifest --update')"
+    )
 
 
 def test_marker_lines_do_not_count_as_changes(mini: Path) -> None:
     greet = mini / "steps/02-beta/app/greet.py"
     greet.write_text(greet.read_text().replace("    return", "    # BEGIN TASK 02.9\n    return"))
     assert lineage_of(mini, "02") == []
+
+
+def test_a_test_marker_decorator_does_not_count_as_a_change(mini: Path) -> None:
+    test = mini / "final/tests/test_greet.py"
+    test.write_text(test.read_text().replace('@pytest.mark.task("01.1")\n', ""))
+    assert lineage_of(mini, "final") == []
 
 
 def test_a_file_added_without_being_listed_fails_lineage(mini: Path) -> None:
@@ -95,10 +164,10 @@ def test_a_file_removed_without_being_listed_fails_lineage(mini: Path) -> None:
 
 def test_a_listed_change_that_changes_nothing_fails_lineage(mini: Path) -> None:
     manifest = mini / "steps/steps.toml"
-    text = manifest.read_text().replace('"app/shout.py",', '"app/shout.py", "app/greet.py",')
+    text = manifest.read_text().replace('"app/shout.py",', '"app/shout.py", "README.md",')
     manifest.write_text(text)
     assert lineage_of(mini, "02") == [
-        "steps/02-beta/app/greet.py: listed in changes but identical to steps/01-alpha"
+        "steps/02-beta/README.md: listed in changes but identical to steps/01-alpha or not found"
     ]
 
 
@@ -108,8 +177,8 @@ def test_earlier_work_that_breaks_when_the_step_is_stubbed_fails_verify(
     greet = mini / "steps/02-beta/tests/test_greet.py"
     greet.write_text(greet.read_text() + EARLIER_TEST_USING_SHOUT)
     manifest = mini / "steps/steps.toml"
-    listed = '"tests/test_shout.py", "tests/test_greet.py"]'
-    manifest.write_text(manifest.read_text().replace('"tests/test_shout.py"]', listed))
+    listed = '"tests/test_greet.py::test_greet_is_quiet",\n]'
+    manifest.write_text(manifest.read_text().replace("\n]", listed, 1))
     code, out = run_verify(capsys, "02")
     assert code == 1
     assert "FAIL  steps/02-beta: earlier work passes with every task stubbed" in out

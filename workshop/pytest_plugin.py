@@ -1,12 +1,18 @@
 """A pytest plugin that writes each test's outcome and task markers to a JSON file.
 
 ``workshop check`` and ``workshop verify`` load it with ``-p workshop.pytest_plugin`` so they can
-report per task, not per file.
+report per task, not per file. For each failed test it also records the exceptions raised in the
+app's own code (not in its tests), with the file and line they came from: from step 02 on, an
+error handler turns a stub's ``NotImplementedError`` into a 500 and only logs it, so the failing
+assertion (``assert 500 == 200``) is not what a learner needs to read.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import traceback
+from collections.abc import Generator
 from pathlib import Path
 
 import pytest
@@ -29,7 +35,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(TaskSelection(config), "workshop-selection")
     target = config.getoption(REPORT_OPTION)
     if target:
-        config.pluginmanager.register(ReportCollector(Path(target)), "workshop-report")
+        config.pluginmanager.register(
+            ReportCollector(Path(target), config.rootpath), "workshop-report"
+        )
 
 
 def _tasks_of(item: pytest.Item) -> set[str]:
@@ -64,18 +72,61 @@ class TaskSelection:
             items[:] = kept
 
 
-class ReportCollector:
-    """Collects, per test id: the outcome, the tasks it checks, and its first failure message."""
+class LoggedErrors(logging.Handler):
+    """Keeps the exceptions that were logged with their traceback, such as "Unhandled error"."""
 
-    def __init__(self, target: Path) -> None:
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.errors: list[BaseException] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep the record's exception, if it carries one."""
+        if record.exc_info and record.exc_info[1] is not None:
+            self.errors.append(record.exc_info[1])
+
+
+class ReportCollector:
+    """Collects, per test id: outcome, tasks, first failure message and the app's own errors."""
+
+    def __init__(self, target: Path, rootpath: Path) -> None:
         self.target = target
+        self.app_errors = AppErrors(rootpath)
+        self.logged = LoggedErrors()
         self.results: dict[str, dict[str, object]] = {}
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         """Record which tasks each collected test checks."""
         for item in items:
             tasks = sorted(_tasks_of(item))
-            self.results[item.nodeid] = {"outcome": "not run", "tasks": tasks, "message": ""}
+            self.results[item.nodeid] = {
+                "outcome": "not run",
+                "tasks": tasks,
+                "message": "",
+                "errors": [],
+            }
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self) -> Generator[None, object, None]:
+        """Listen on the root logger while one test runs (the app's loggers propagate to it)."""
+        self.logged.errors.clear()
+        logging.getLogger().addHandler(self.logged)
+        try:
+            yield
+        finally:
+            logging.getLogger().removeHandler(self.logged)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, object, None]:
+        """On a failure, note the app's exceptions: the one raised first, then the logged ones."""
+        yield
+        entry = self.results.get(item.nodeid)
+        if entry is None or call.excinfo is None or entry["errors"]:
+            return
+        raised = _chain(call.excinfo.value)
+        logged = [error for logged in self.logged.errors for error in _chain(logged)]
+        entry["errors"] = self.app_errors.describe([*raised, *logged])
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         """A module that fails to import counts as a failed test of its own."""
@@ -99,6 +150,46 @@ class ReportCollector:
     def pytest_sessionfinish(self) -> None:
         """Write the report."""
         self.target.write_text(json.dumps(self.results, indent=2), encoding="utf-8")
+
+
+class AppErrors:
+    """Describes exceptions by the deepest line of the app's code (not its tests) they passed."""
+
+    def __init__(self, rootpath: Path) -> None:
+        self.root = rootpath.resolve()
+        self.tests = self.root / "tests"
+
+    def where(self, error: BaseException) -> str | None:
+        """``app/x.py:12``, the last frame inside the folder but outside tests/, or None."""
+        found = None
+        for frame in traceback.extract_tb(error.__traceback__):
+            path = Path(frame.filename).resolve()
+            if path.is_relative_to(self.root) and not path.is_relative_to(self.tests):
+                found = f"{path.relative_to(self.root).as_posix()}:{frame.lineno}"
+        return found
+
+    def describe(self, errors: list[BaseException]) -> list[dict[str, str]]:
+        """Each error that passed through the app's code once: its message and where."""
+        described: list[dict[str, str]] = []
+        seen: set[int] = set()
+        for error in errors:
+            where = self.where(error)
+            if where is None or id(error) in seen:
+                continue
+            seen.add(id(error))
+            message = _first_line(f"{type(error).__name__}: {error}")
+            described.append({"message": message, "where": where})
+        return described
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    """An exception and those it was raised from or while handling, outermost first."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
 
 
 def _failure_message(report: pytest.TestReport) -> str:

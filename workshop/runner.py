@@ -16,6 +16,14 @@ from pathlib import Path
 
 
 @dataclass(frozen=True)
+class AppError:
+    """An exception raised in the app's own code during a failed test, and where it came from."""
+
+    message: str
+    where: str
+
+
+@dataclass(frozen=True)
 class TestResult:
     """The outcome of one test: passed, failed, skipped or not run."""
 
@@ -23,6 +31,7 @@ class TestResult:
     outcome: str
     tasks: tuple[str, ...]
     message: str
+    errors: tuple[AppError, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,6 +108,10 @@ def run_tests(
             outcome=str(entry["outcome"]),
             tasks=tuple(str(task) for task in entry["tasks"]),
             message=str(entry["message"]),
+            errors=tuple(
+                AppError(message=str(error["message"]), where=str(error["where"]))
+                for error in entry.get("errors", [])
+            ),
         )
         for nodeid, entry in raw.items()
     )

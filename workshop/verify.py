@@ -17,9 +17,10 @@ from pathlib import Path
 
 from workshop.lineage import lineage_problems
 from workshop.manifest import Manifest, Step, Task
-from workshop.markers import regions_in, stub_text
+from workshop.markers import regions_in
 from workshop.runner import RunResult, run_tests
-from workshop.tree import copy_step, step_files
+from workshop.stubs import stubbed_copy
+from workshop.tree import step_files
 
 
 @dataclass
@@ -29,23 +30,6 @@ class CheckResult:
     name: str
     problems: list[str] = field(default_factory=list)
     skipped: str = ""
-
-
-def stub_message(task: Task) -> str:
-    """The text the learner's stub raises: the task's id and what to do."""
-    return f"Task {task.id}: {task.text}"
-
-
-def stubbed_copy(source: Path, target: Path, tasks: tuple[Task, ...]) -> Path:
-    """Copy a step to ``target`` with the regions of ``tasks`` replaced by stubs."""
-    copy_step(source, target)
-    messages = {task.id: stub_message(task) for task in tasks}
-    for region_file in {
-        region.path for region in regions_in(target / f for f in step_files(target))
-    }:
-        text = region_file.read_text(encoding="utf-8")
-        region_file.write_text(stub_text(text, messages), encoding="utf-8")
-    return target
 
 
 def _run_stubbed(
@@ -129,6 +113,22 @@ def verify(manifest: Manifest, steps: list[Step], workers: int | None = None) ->
 
 
 Job = tuple[str, Callable[[], list[str]]]
+
+
+def verify_lineage(manifest: Manifest, steps: list[Step]) -> list[CheckResult]:
+    """Only the lineage checks of the given steps: no test runs, so all of them take a second."""
+    results: list[CheckResult] = []
+    for step in steps:
+        previous = manifest.previous(step)
+        if previous is None:
+            continue
+        name = f"{step.folder}: lineage"
+        if step.after and previous.id != step.after:
+            reason = f"step {step.after} does not exist yet; the last step is {previous.id}"
+            results.append(CheckResult(name, skipped=reason))
+        else:
+            results.append(CheckResult(name, lineage_problems(manifest, step)))
+    return results
 
 
 def _reference_job(step: Step, folder: Path) -> list[str]:

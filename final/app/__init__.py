@@ -15,13 +15,14 @@ from app.blueprints.health import health_bp
 from app.blueprints.index import index_bp
 from app.blueprints.loans import loans_bp
 from app.blueprints.users import users_bp
+from app.body_limit import ChunkedBodyLimit
 from app.commands import register_commands
 from app.config import load_config
 from app.errors import register_error_handlers
 from app.extensions import init_extensions
+from app.input_guard import register_input_guard
 from app.logging_setup import configure_logging
 from app.metrics import init_metrics
-from app.nul_guard import register_nul_guard
 from app.request_id import register_request_id
 from app.security_headers import register_security_headers
 from app.tokens import register_token_callbacks
@@ -37,11 +38,12 @@ def create_app(config_name: str | None = None) -> Flask:
     configure_logging(app)
     # Trust X-Forwarded-For only from as many proxies as we know sit in front of us.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])  # type: ignore[method-assign]
+    app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])  # type: ignore[method-assign]
     init_extensions(app)
     register_token_callbacks(app)
     register_request_id(app)
     register_security_headers(app)
-    register_nul_guard(app)
+    register_input_guard(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)

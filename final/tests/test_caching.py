@@ -46,6 +46,32 @@ def test_query_parameter_order_shares_one_entry(
     assert "Original" in client.get("/api/v1/books?per_page=5&page=1").get_data(as_text=True)
 
 
+def test_queries_that_mean_the_same_share_one_entry(
+    app: Flask, client: FlaskClient, make_book: Callable[..., int]
+) -> None:
+    book_id = make_book(title="Original")
+    client.get("/api/v1/books?page=1")
+    rename_behind_the_apps_back(app, book_id, "Changed")
+    for query in ("", "?page=01", "?page=001&per_page=20"):
+        assert "Original" in client.get(f"/api/v1/books{query}").get_data(as_text=True)
+
+
+def test_parameters_a_view_ignores_make_no_entry_of_their_own(
+    app: Flask, client: FlaskClient, make_book: Callable[..., int]
+) -> None:
+    book_id = make_book(title="Original")
+    client.get(f"/api/v1/books/{book_id}")
+    rename_behind_the_apps_back(app, book_id, "Changed")
+    assert client.get(f"/api/v1/books/{book_id}?nonce=1").get_json()["title"] == "Original"
+
+
+def test_a_query_the_schema_refuses_is_422_whatever_the_cache_holds(client: FlaskClient) -> None:
+    assert client.get("/api/v1/books").status_code == 200
+    response = client.get("/api/v1/books?page=0")
+    assert response.status_code == 422
+    assert "page" in response.get_json()["details"]
+
+
 def test_book_write_invalidates_lists_and_items(
     client: FlaskClient, staff: dict[str, str], make_book: Callable[..., int]
 ) -> None:
@@ -152,7 +178,7 @@ def test_a_failing_cache_does_not_break_reads_or_writes(
 def test_only_200_answers_are_cached(own_app: Flask) -> None:
     calls: list[int] = []
 
-    @cached_with_etag
+    @cached_with_etag()
     def accepted() -> tuple[dict[str, int], int]:
         calls.append(1)
         return {"calls": len(calls)}, 202

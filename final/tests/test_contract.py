@@ -448,7 +448,8 @@ def test_operations_that_need_a_token_say_so(client: FlaskClient, document: dict
 def limited_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     """An app whose every rate limit allows one request a minute."""
     monkeypatch.setenv("RATELIMIT_ENABLED", "1")
-    for limit in ("RATELIMIT_DEFAULT", "RATELIMIT_LOGIN", "RATELIMIT_REGISTER"):
+    limits = ("RATELIMIT_DEFAULT", "RATELIMIT_LOGIN_ACCOUNT", "RATELIMIT_LOGIN_ADDRESS")
+    for limit in (*limits, "RATELIMIT_REGISTER"):
         monkeypatch.setenv(limit, "1 per minute")
     app = create_app("testing")
     with app.app_context():

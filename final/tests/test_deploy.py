@@ -11,6 +11,7 @@ import ast
 import json
 import os
 import re
+import runpy
 import secrets
 import shutil
 import socket
@@ -171,11 +172,11 @@ def _read_variable(node: ast.AST) -> str | None:
     first: ast.expr | None = None
     if isinstance(node, ast.Call) and node.args:
         helper = isinstance(node.func, ast.Name) and node.func.id in {"_flag", "_seconds"}
-        if helper or "environ" in ast.unparse(node.func):
+        if helper or "os.environ" in ast.unparse(node.func):
             first = node.args[0]
-    elif isinstance(node, ast.Subscript) and "environ" in ast.unparse(node.value):
+    elif isinstance(node, ast.Subscript) and "os.environ" in ast.unparse(node.value):
         first = node.slice
-    elif isinstance(node, ast.Compare) and "environ" in ast.unparse(node.comparators[0]):
+    elif isinstance(node, ast.Compare) and "os.environ" in ast.unparse(node.comparators[0]):
         first = node.left
     if isinstance(first, ast.Constant) and isinstance(first.value, str):
         return first.value if ENV_NAME.fullmatch(first.value) else None
@@ -213,6 +214,16 @@ def test_env_example_lists_nothing_that_no_one_reads() -> None:
         if "${" + name not in compose_text
     }
     assert not stale, f".env.example sets {sorted(stale)}, which nothing reads"
+
+
+def test_gunicorn_runs_production_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APP_CONFIG", "set")  # recorded first, so the test leaves it as it was
+    monkeypatch.delenv("APP_CONFIG")
+    runpy.run_path(str(FINAL / "gunicorn.conf.py"))
+    assert os.environ["APP_CONFIG"] == "production"
+    monkeypatch.setenv("APP_CONFIG", "development")
+    runpy.run_path(str(FINAL / "gunicorn.conf.py"))
+    assert os.environ["APP_CONFIG"] == "development"
 
 
 def test_production_refuses_the_example_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -289,11 +300,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "PROMETHEUS_MULTIPROC_DIR": str(samples),
         "FLASK_SKIP_DOTENV": "1",
     }
-    if database_url := os.environ.get("TEST_DATABASE_URL"):
-        # The production configuration, as in the image; it refuses SQLite, so only here.
+    database_url = os.environ.get("TEST_DATABASE_URL")
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    if database_url and redis_url:
+        # The production configuration, as in the image; it refuses SQLite and needs Redis.
         env |= {
             "APP_CONFIG": "production",
             "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
             "SECRET_KEY": secrets.token_urlsafe(48),
             "JWT_SECRET_KEY": secrets.token_urlsafe(48),
         }

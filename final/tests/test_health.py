@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+import redis
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -42,6 +45,23 @@ def test_readyz_is_503_when_redis_is_down(app: Flask, client: FlaskClient) -> No
         "database": "ok",
         "redis": "unavailable",
     }
+
+
+def test_readyz_reuses_one_redis_client_and_its_pool(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[str] = []
+    make_client = redis.Redis.from_url
+
+    def counting_from_url(url: str, **options: Any) -> redis.Redis:
+        made.append(url)
+        return make_client(url, **options)
+
+    monkeypatch.setattr(redis.Redis, "from_url", counting_from_url)
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/5"
+    for _ in range(3):
+        assert client.get("/readyz").get_json()["details"]["checks"]["redis"] == "unavailable"
+    assert made == ["redis://127.0.0.1:1/5"]
 
 
 def test_healthz_touches_nothing_even_when_the_database_is_down(

@@ -102,6 +102,20 @@ def test_downgrade_to_base_then_upgrade_again(empty_app: Flask) -> None:
     assert schema_differences() == []
 
 
+def test_migrated_database_never_gives_a_deleted_users_id_to_another(empty_app: Flask) -> None:
+    flask_migrate.upgrade(directory=MIGRATIONS)
+    insert = text(
+        "INSERT INTO users (email, name, password_hash, role, token_version, token_key,"
+        " created_at) VALUES (:email, 'A', 'x', 'member', 0, 'k', :now) RETURNING id"
+    )
+    now = datetime.now(UTC)
+    with db.engine.begin() as connection:
+        first = connection.execute(insert, {"email": "a@example.org", "now": now}).scalar_one()
+        connection.execute(text("DELETE FROM users WHERE id = :id"), {"id": first})
+        second = connection.execute(insert, {"email": "b@example.org", "now": now}).scalar_one()
+    assert second > first
+
+
 def test_migrated_database_allows_one_active_loan_per_user_and_book(empty_app: Flask) -> None:
     flask_migrate.upgrade(directory=MIGRATIONS)
     now = datetime.now(UTC)
@@ -113,7 +127,8 @@ def test_migrated_database_allows_one_active_loan_per_user_and_book(empty_app: F
         connection.execute(
             text(
                 "INSERT INTO users (id, email, name, password_hash, role, token_version,"
-                " created_at) VALUES (1, 'ada@example.org', 'Ada', 'x', 'member', 0, :now)"
+                " token_key, created_at)"
+                " VALUES (1, 'ada@example.org', 'Ada', 'x', 'member', 0, 'k', :now)"
             ),
             {"now": now},
         )

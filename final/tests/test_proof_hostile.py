@@ -3,11 +3,15 @@
 Every hostile value must earn a 4xx or a correct answer: never a 500, and never a changed row
 unless the request was a write that stores the value exactly as sent. The JWT attacks (alg none,
 a wrong signature, expired, refresh-as-access and back, revoked, deleted user) are proven in
-test_tokens.py. The schemathesis run talks HTTP to gunicorn, with a staff token and no limits.
+test_tokens.py. The schemathesis run (positive and negative data) talks HTTP to gunicorn, with a
+staff token and no limits; so do raw requests carrying the bodies that once earned a 500 (deep
+JSON, lone surrogates, NUL, bad UTF-8), framed with a Content-Length and chunked.
 """
 
 from __future__ import annotations
 
+import json
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
@@ -15,13 +19,15 @@ from urllib.parse import quote
 
 import pytest
 import schemathesis
-from conftest import SERVER_DATABASE_URL, UserInfo, bearer, isbn13
+from conftest import SERVER_DATABASE_URL, SERVER_REDIS_URL, UserInfo, bearer, isbn13
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
-from isolation import is_postgresql, postgres_schema
+from hypothesis.errors import Unsatisfiable
+from isolation import is_postgresql, leased_redis_database, postgres_schema
+from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
-from served import gunicorn, migrated_app, production_environment
+from served import Server, call, gunicorn, migrated_app, production_environment
 from sqlalchemy import select
 
 from app.extensions import db
@@ -182,18 +188,22 @@ def test_nul_bytes_are_refused_with_422(
 
 
 @pytest.fixture(scope="module")
-def served_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
-    """gunicorn on PostgreSQL (production) when there is one, else SQLite; limits off."""
+def served_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, dict[str, str]]]:
+    """gunicorn on PostgreSQL + Redis (production) when there are both, else SQLite; limits off."""
     folder = tmp_path_factory.mktemp("fuzz")
+    production = is_postgresql(SERVER_DATABASE_URL) and bool(SERVER_REDIS_URL)
     database: AbstractContextManager[str] = (
         postgres_schema(SERVER_DATABASE_URL, prefix="fuzz")
-        if is_postgresql(SERVER_DATABASE_URL)
+        if production
         else nullcontext(f"sqlite:///{folder / 'fuzz.db'}")
     )
-    with database as database_url:
-        environment = production_environment(database_url=database_url, redis_url=None)
-        if not is_postgresql(database_url):
-            environment["APP_CONFIG"] = "development"  # production refuses SQLite
+    redis: AbstractContextManager[str | None] = (
+        leased_redis_database(SERVER_REDIS_URL) if production else nullcontext(None)
+    )
+    with database as database_url, redis as redis_url:
+        environment = production_environment(database_url=database_url, redis_url=redis_url)
+        if not production:
+            environment["APP_CONFIG"] = "development"  # production refuses SQLite, needs Redis
         environment |= {"RATELIMIT_ENABLED": "false", "METRICS_ENABLED": "0"}
         with migrated_app(database_url, environment) as app:
             with app.app_context():
@@ -206,21 +216,24 @@ def served_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
                 )
                 headers = bearer(auth.issue_tokens(admin).access_token)
             with gunicorn(environment, log_dir=folder) as server:
-                yield server.url, headers
+                yield server, headers
 
 
 @pytest.mark.fuzz
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_fuzzed_requests_to_the_served_api_get_documented_answers(
-    served_api: tuple[str, dict[str, str]],
+    served_api: tuple[Server, dict[str, str]], mode: GenerationMode
 ) -> None:
-    url, headers = served_api
-    schema = schemathesis.openapi.from_url(f"{url}/openapi.json")
+    """Positive data follows the document; negative data breaks it on purpose (wrong types,
+    missing fields, values out of range) and must earn a documented 4xx, never a 5xx."""
+    server, headers = served_api
+    schema = schemathesis.openapi.from_url(f"{server.url}/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 25
     failures: list[str] = []
     for operation in operations:
 
-        @given(case=operation.as_strategy())
+        @given(case=operation.as_strategy(generation_mode=mode))
         @settings(
             max_examples=EXAMPLES_PER_OPERATION,
             deadline=None,
@@ -233,6 +246,150 @@ def test_fuzzed_requests_to_the_served_api_get_documented_answers(
 
         try:
             call_operation()
+        except Unsatisfiable:
+            # An operation that takes no input (GET /healthz) has no negative data to send.
+            assert mode is GenerationMode.NEGATIVE, operation.label
         except Exception as error:  # every operation's failure, not only the first
             failures.append(f"{operation.label}: {str(error)[:600]}")
     assert failures == [], "\n\n".join(failures)
+
+
+# --- hostile bodies against gunicorn, byte for byte --------------------------------------------
+
+
+def exchange(server: Server, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send raw bytes on a new connection; the status, headers and body of the answer.
+
+    A raw socket, because no HTTP client will send a malformed request line or choose how a body
+    is framed (chunked, with no Content-Length) on request.
+    """
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=15) as connection:
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in header_lines)
+    return (
+        int(status_line.split()[1]),
+        {name.lower(): value for name, value in headers.items()},
+        body,
+    )
+
+
+def post(
+    path: str, body: bytes, headers: dict[str, str] | None = None, *, chunked: bool = False
+) -> bytes:
+    """A POST of ``body`` as JSON, framed with a Content-Length or as one chunk and the last."""
+    lines = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", "Content-Type: application/json"]
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    if chunked:
+        lines.append("Transfer-Encoding: chunked")
+        framed = f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n"
+    else:
+        lines.append(f"Content-Length: {len(body)}")
+        framed = body
+    lines.append("Connection: close")
+    return "\r\n".join(lines).encode() + b"\r\n\r\n" + framed
+
+
+DEEP = b"[" * 100_000
+SERVED_HOSTILE = [
+    ("/api/v1/auth/login", DEEP, 400),
+    ("/healthz", DEEP, 400),
+    ("/readyz", DEEP, 400),
+    ("/nowhere", DEEP, 400),
+    ("/api/v1/auth/login", b'{"email": "a@example.org", "password": "\\ud800"}', 422),
+    ("/api/v1/auth/login", b'{"email": "a@example.org", "password": "x\\u0000"}', 422),
+    (
+        "/api/v1/auth/register",
+        b'{"email": "n@example.org", "password": "long-enough!", "name": "\\udfff"}',
+        422,
+    ),
+    ("/api/v1/auth/logout", b'{"refresh_token": "\\ud800"}', 422),
+    ("/api/v1/auth/login", b'{"email": "\xff"}', 400),
+]
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+@pytest.mark.parametrize(("path", "body", "status"), SERVED_HOSTILE)
+def test_hostile_bodies_sent_to_gunicorn_get_4xx_and_leave_no_traceback(
+    served_api: tuple[Server, dict[str, str]], path: str, body: bytes, status: int, chunked: bool
+) -> None:
+    server, _ = served_api
+    answer_status, headers, answer = exchange(server, post(path, body, chunked=chunked))
+    assert answer_status == status, answer[:300]
+    assert headers["content-type"] == "application/json"
+    assert set(json.loads(answer)) == {"code", "message", "details", "request_id"}
+    assert "Traceback" not in server.output()
+
+
+def test_a_megabyte_of_unknown_keys_gets_a_short_422_from_gunicorn(
+    served_api: tuple[Server, dict[str, str]],
+) -> None:
+    # A public route: the fuzz test may have signed the module's admin out by now.
+    server, _ = served_api
+    body = json.dumps({f"{number:06d}" + "k" * 1_000: 1 for number in range(1_000)}).encode()
+    status, _, answer = exchange(server, post("/api/v1/auth/register", body))
+    assert status == 422
+    assert len(answer) < 5_000
+    assert "_truncated" in json.loads(answer)["details"]
+
+
+def test_a_chunked_body_over_the_limit_gets_413_from_gunicorn(
+    served_api: tuple[Server, dict[str, str]],
+) -> None:
+    server, _ = served_api
+    body = json.dumps({"email": "x" * (1024 * 1024)}).encode()
+    status, _, answer = exchange(server, post("/api/v1/auth/login", body, chunked=True))
+    assert status == 413
+    assert json.loads(answer)["code"] == "payload_too_large"
+
+
+def test_chunked_logout_revokes_the_refresh_token_under_gunicorn(
+    served_api: tuple[Server, dict[str, str]],
+) -> None:
+    server, _ = served_api
+    credentials = {"email": "chunked@example.org", "password": "pw-pw-pw-pw"}
+    registered = call(
+        "POST", f"{server.url}/api/v1/auth/register", body=credentials | {"name": "C"}
+    )
+    assert registered.status == 201
+    signed_in = call("POST", f"{server.url}/api/v1/auth/login", body=credentials)
+    tokens = signed_in.json
+    assert signed_in.headers["Cache-Control"] == "no-store"
+    body = json.dumps({"refresh_token": tokens["refresh_token"]}).encode()
+    access = {"Authorization": f"Bearer {tokens['access_token']}"}
+    status, _, _ = exchange(server, post("/api/v1/auth/logout", body, access, chunked=True))
+    assert status == 204
+    refresh = {"Authorization": f"Bearer {tokens['refresh_token']}"}
+    refreshed = call("POST", f"{server.url}/api/v1/auth/refresh", headers=refresh)
+    assert (refreshed.status, refreshed.json["code"]) == (401, "token_revoked")
+
+
+GUNICORN_REFUSALS = [
+    (b"GARBAGE\r\n\r\n", 400, "bad_request"),
+    (b"GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n", 400, "bad_request"),
+    (b"GET /" + b"a" * 10_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri_too_long"),
+    (
+        b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 10_000 + b"\r\n\r\n",
+        431,
+        "header_fields_too_large",
+    ),
+]
+
+
+@pytest.mark.parametrize(("request_bytes", "status", "code"), GUNICORN_REFUSALS)
+def test_requests_gunicorn_refuses_itself_get_the_json_error_shape(
+    served_api: tuple[Server, dict[str, str]], request_bytes: bytes, status: int, code: str
+) -> None:
+    server, _ = served_api
+    answer_status, headers, answer = exchange(server, request_bytes)
+    assert answer_status == status
+    assert headers["content-type"] == "application/json"
+    body = json.loads(answer)
+    assert set(body) == {"code", "message", "details", "request_id"}
+    assert body["code"] == code
+    assert headers["x-request-id"] == body["request_id"]

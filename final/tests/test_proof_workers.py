@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,18 @@ class Deployment:
                 headers.append(bearer(auth.issue_tokens(user).access_token))
         return headers
 
+    def admin(self) -> dict[str, str]:
+        """Create an admin and return their Authorization header."""
+        number = next(self.counter)
+        with self.app.app_context():
+            user = users.create_user(
+                email=f"admin{number}@example.org",
+                password="a-long-password",
+                name="A",
+                role="admin",
+            )
+            return bearer(auth.issue_tokens(user).access_token)
+
     def book(self, copies: int) -> int:
         """Create a book with ``copies`` copies and return its id."""
         number = next(self.counter)
@@ -101,7 +114,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         environment |= {
             "RATELIMIT_ENABLED": "true",
             "RATELIMIT_DEFAULT": "100000 per minute",
-            "RATELIMIT_LOGIN": f"{LOGIN_LIMIT} per 10 minutes",
+            "RATELIMIT_LOGIN_ACCOUNT": f"{LOGIN_LIMIT} per 10 minutes",
         }
         log_dir: Path = tmp_path_factory.mktemp("workers")
         with (
@@ -121,6 +134,11 @@ def all_at_once(count: int, send: Callable[[int], Answer]) -> list[Answer]:
 
     with ThreadPoolExecutor(max_workers=count) as pool:
         return list(pool.map(released, range(count)))
+
+
+def all_together(senders: list[Callable[[], Answer]]) -> list[Answer]:
+    """Send one request per sender, every one from its own thread, released together."""
+    return all_at_once(len(senders), lambda number: senders[number]())
 
 
 def borrow(deployment: Deployment, headers: dict[str, str], book_id: int) -> Answer:
@@ -192,6 +210,34 @@ def test_returns_racing_with_loans_keep_the_stock_in_step(deployment: Deployment
         assert available + active == total
         assert 0 <= available <= total
     assert deployment.stock(book_id) == (copies, copies, 0)
+
+
+def test_deleting_a_user_while_they_borrow_loses_no_copy(deployment: Deployment) -> None:
+    rounds, titles, copies = 8, 4, 2
+    admin = deployment.admin()
+    book_ids = [deployment.book(copies) for _ in range(titles)]
+    answers: list[Answer] = []
+    for _ in range(rounds):
+        doomed, neighbour = deployment.members(2)
+        user_id = call("GET", deployment.url("/api/v1/auth/me"), headers=doomed).json["id"]
+        url = deployment.url(f"/api/v1/users/{user_id}")
+
+        # One deletion among the doomed user's borrows of every title, and a neighbour's.
+        batch = all_together(
+            [partial(call, "DELETE", url, headers=admin)]
+            + [partial(borrow, deployment, doomed, book_id) for book_id in book_ids]
+            + [partial(borrow, deployment, neighbour, book_id) for book_id in book_ids]
+        )
+        assert batch[0].status == 204
+        answers += batch
+        # The neighbour gives their copies back, so the next round finds every title in stock.
+        for loan in call("GET", deployment.url("/api/v1/loans"), headers=neighbour).json["items"]:
+            call("POST", deployment.url(f"/api/v1/loans/{loan['id']}/return"), headers=neighbour)
+    assert all(answer.status < 500 for answer in answers), [a.status for a in answers]
+    assert {answer.status for answer in answers} <= {201, 204, 401, 404, 409}
+    assert_workers_shared(answers)
+    for book_id in book_ids:
+        assert deployment.stock(book_id) == (copies, copies, 0)
 
 
 def test_20_concurrent_retries_with_one_key_make_one_loan(deployment: Deployment) -> None:

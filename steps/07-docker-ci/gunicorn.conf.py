@@ -10,6 +10,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+# Gunicorn serves production. Started bare it reads no .env file, and the app would fall back
+# to its development configuration; development is what `make run` asks for by name instead.
+os.environ.setdefault("APP_CONFIG", "production")
+
 # Inside a container the server must listen on every interface, or nothing outside reaches it;
 # the container's network, not this address, decides who can connect.
 # BEGIN TASK 07.4

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, String
@@ -17,11 +18,21 @@ ROLES = ("member", "librarian", "admin")
 STAFF_ROLES = ("librarian", "admin")
 
 
+def new_token_key() -> str:
+    """A random key for a new account's tokens: 128 bits, as 32 hex digits."""
+    return secrets.token_hex(16)
+
+
 class User(TimestampMixin, Base):
     """An account. Emails are stored in lower case, so the unique index ignores case."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('member', 'librarian', 'admin')", name="role"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('member', 'librarian', 'admin')", name="role"),
+        # SQLite would otherwise give a deleted user's id to the next account (PostgreSQL's
+        # sequences never reuse one): ids that are never reused cannot mix two people up.
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -30,6 +41,9 @@ class User(TimestampMixin, Base):
     role: Mapped[str] = mapped_column(String(20), default="member")
     # Every token carries the version it was issued under; raising it revokes them all at once.
     token_version: Mapped[int] = mapped_column(default=0)
+    # Random per account, and carried by its tokens: an account made later under the same id
+    # (a restored backup, a database that reuses ids) cannot accept a former account's tokens.
+    token_key: Mapped[str] = mapped_column(String(32), default=new_token_key)
 
     loans: Mapped[list[Loan]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="Loan.id"

@@ -12,6 +12,7 @@ from app.extensions import db
 OK = "ok"
 UNAVAILABLE = "unavailable"
 NOT_CONFIGURED = "not_configured"
+REDIS_CLIENTS = "readiness_redis_clients"
 
 
 def check_readiness() -> dict[str, str]:
@@ -28,13 +29,25 @@ def _check_database() -> str:
     return OK
 
 
+def _redis_client(url: str) -> redis.Redis:
+    """The app's client for ``url``, made once: its pool keeps the connection between checks.
+
+    A new client per check would open (and close) a connection for every probe, every few
+    seconds, from every instance.
+    """
+    clients: dict[str, redis.Redis] = current_app.extensions.setdefault(REDIS_CLIENTS, {})
+    if url not in clients:
+        # Two threads may both get here; setdefault keeps one client and the other goes unused.
+        clients.setdefault(url, redis.Redis.from_url(url, **redis_options()))
+    return clients[url]
+
+
 def _check_redis() -> str:
     url = current_app.config["REDIS_URL"]
     if not url:
         return NOT_CONFIGURED
     try:
-        with redis.Redis.from_url(url, **redis_options()) as client:
-            client.ping()
+        _redis_client(url).ping()
     except (RedisError, OSError):
         current_app.logger.warning("Readiness: Redis does not answer")
         return UNAVAILABLE

@@ -49,10 +49,13 @@ def upgrade() -> None:
         sa.Column("password_hash", sa.String(length=255), nullable=False),
         sa.Column("role", sa.String(length=20), nullable=False),
         sa.Column("token_version", sa.Integer(), nullable=False),
+        sa.Column("token_key", sa.String(length=32), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("role IN ('member', 'librarian', 'admin')", name=op.f("ck_users_role")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
+        # SQLite never gives a deleted user's id to another account (see app/models/user.py).
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "books",

@@ -35,7 +35,7 @@ def test_wrong_method_is_405_with_allow_header(client: FlaskClient) -> None:
     assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}
 
 
-@pytest.mark.task("04.4")
+@pytest.mark.task("01.3")
 def test_malformed_json_is_400_bad_request(
     client: FlaskClient, auth_headers: Callable[[str], dict[str, str]]
 ) -> None:

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 from flask import Response, current_app, request
 from flask.typing import ResponseReturnValue
+from marshmallow import Schema
 from redis.exceptions import RedisError
 
 from app.extensions import cache
@@ -51,10 +52,17 @@ def invalidate_catalog() -> str:
     return version
 
 
-def cache_key() -> str:
-    """The key of this request: the path and the query parameters in a stable order."""
-    query = urlencode(sorted(request.args.items(multi=True)))
-    return f"catalog:{request.path}?{query}"
+def cache_key(query_schema: Schema | None) -> str:
+    """The key of this request: its path and its query as the view will understand it.
+
+    The query goes through the view's schema first, so ``page=1``, ``page=01`` and no page at all
+    share one entry, and parameters the view ignores cannot make a client's own copy. A query the
+    schema refuses raises the same 422 the view would.
+    """
+    if query_schema is None:
+        return f"catalog:{request.path}"
+    query = query_schema.load(request.args)
+    return f"catalog:{request.path}?{urlencode(sorted(query.items()))}"
 
 
 @dataclass(frozen=True)
@@ -66,35 +74,43 @@ class CachedAnswer:
     body: bytes
 
 
-def cached_with_etag(view: Callable[P, ResponseReturnValue]) -> Callable[P, Response]:
+def cached_with_etag(
+    query: Schema | None = None,
+) -> Callable[[Callable[P, ResponseReturnValue]], Callable[P, Response]]:
     """Serve the view's 200 answers from the cache, with an ``ETag``, and 304 when unchanged.
 
-    Use it only on public routes: the answer must be the same whoever asks.
+    ``query`` is the schema the view loads its query string with (None when it reads none). Use
+    it only on public routes: the answer must be the same whoever asks.
     """
 
-    @wraps(view)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
-        key = cache_key()
-        version, entry = _cache_get_many(VERSION_KEY, key)
-        if version is None:
-            # No version yet, or the cache lost it: answers cached before cannot be trusted.
-            version = invalidate_catalog()
-        if isinstance(entry, CachedAnswer) and entry.version == version:
-            response = current_app.response_class(entry.body, mimetype="application/json")
-        else:
-            response = current_app.make_response(view(*args, **kwargs))
-            if response.status_code != 200:
-                return response
-            body = response.get_data()
-            # Hash once, when the answer is made; every hit then reuses the stored ETag.
-            entry = CachedAnswer(version=version, etag=hashlib.sha256(body).hexdigest(), body=body)
-            _cache_set(key, entry)
-        # A client that already holds this version gets an empty 304 instead of the body again.
-        if request.if_none_match.contains_weak(entry.etag):
-            response = current_app.response_class(status=304)
-        response.set_etag(entry.etag)
-        # Clients may keep the answer but must ask (cheaply, with If-None-Match) before reuse.
-        response.headers["Cache-Control"] = "no-cache"
-        return response
+    def decorator(view: Callable[P, ResponseReturnValue]) -> Callable[P, Response]:
+        @wraps(view)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
+            key = cache_key(query)
+            version, entry = _cache_get_many(VERSION_KEY, key)
+            if version is None:
+                # No version yet, or the cache lost it: older answers cannot be trusted.
+                version = invalidate_catalog()
+            if isinstance(entry, CachedAnswer) and entry.version == version:
+                response = current_app.response_class(entry.body, mimetype="application/json")
+            else:
+                response = current_app.make_response(view(*args, **kwargs))
+                if response.status_code != 200:
+                    return response
+                body = response.get_data()
+                # Hash once, when the answer is made; every hit then reuses the stored ETag.
+                entry = CachedAnswer(
+                    version=version, etag=hashlib.sha256(body).hexdigest(), body=body
+                )
+                _cache_set(key, entry)
+            # A client that already holds this version gets an empty 304, not the body again.
+            if request.if_none_match.contains_weak(entry.etag):
+                response = current_app.response_class(status=304)
+            response.set_etag(entry.etag)
+            # Clients may keep the answer but must ask (cheaply, with If-None-Match) before reuse.
+            response.headers["Cache-Control"] = "no-cache"
+            return response
 
-    return wrapper
+        return wrapper
+
+    return decorator

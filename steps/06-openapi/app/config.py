@@ -83,7 +83,11 @@ class BaseConfig:
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
         self.RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
         self.RATELIMIT_DEFAULT = os.environ.get("RATELIMIT_DEFAULT", "300 per minute")
-        self.RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "5 per 10 minutes")
+        # Failed sign-ins only: strict per account (password guessing), loose per address.
+        self.RATELIMIT_LOGIN_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "5 per 10 minutes")
+        self.RATELIMIT_LOGIN_ADDRESS = os.environ.get(
+            "RATELIMIT_LOGIN_ADDRESS", "100 per 10 minutes"
+        )
         self.RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "10 per hour")
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_STORAGE_OPTIONS = redis_options() if self.REDIS_URL else {}

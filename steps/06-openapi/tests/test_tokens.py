@@ -16,6 +16,8 @@ from flask.testing import FlaskClient
 from flask_jwt_extended import create_access_token, decode_token
 
 from app import tokens
+from app.extensions import db
+from app.models import User
 
 ME = "/api/v1/auth/me"
 REFRESH = "/api/v1/auth/refresh"
@@ -153,3 +155,40 @@ def test_loaders_no_route_triggers_yet_still_answer_401_bodies(
     with app.test_request_context("/api/v1/auth/me"):
         response = loader({}, {})
     assert_401(response, code)
+
+
+@pytest.mark.task("04.4")
+def test_a_new_account_never_gets_a_deleted_users_id_or_tokens(
+    client: FlaskClient,
+    make_user: Callable[..., UserInfo],
+    tokens_for: Callable[[UserInfo], dict[str, Any]],
+    auth_headers: Callable[[str], dict[str, str]],
+) -> None:
+    admin = auth_headers("admin")
+    doomed = make_user()  # the highest id, the one SQLite would hand out again
+    doomed_tokens = tokens_for(doomed)
+    assert client.delete(f"/api/v1/users/{doomed.id}", headers=admin).status_code == 204
+    account = {"email": "next@example.org", "password": "a-long-password", "name": "Next"}
+    registered = client.post("/api/v1/auth/register", json=account)
+    assert registered.status_code == 201
+    assert registered.get_json()["id"] > doomed.id
+    assert_401(client.get(ME, headers=bearer(doomed_tokens["access_token"])), "invalid_token")
+    assert_401(
+        client.post(REFRESH, headers=bearer(doomed_tokens["refresh_token"])), "invalid_token"
+    )
+
+
+@pytest.mark.task("04.2")
+def test_a_token_does_not_fit_another_account_made_under_its_id(
+    app: Flask, client: FlaskClient, member: UserInfo, member_tokens: dict[str, Any]
+) -> None:
+    with app.app_context():
+        # What a restored backup or another database could do: a new account with the old id.
+        db.session.delete(db.session.get(User, member.id))
+        db.session.commit()
+        db.session.add(User(id=member.id, email="new@example.org", name="New", password_hash="-"))
+        db.session.commit()
+    assert_401(client.get(ME, headers=bearer(member_tokens["access_token"])), "invalid_token")
+    assert_401(
+        client.post(REFRESH, headers=bearer(member_tokens["refresh_token"])), "invalid_token"
+    )

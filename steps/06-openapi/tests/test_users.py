@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -73,7 +74,7 @@ def test_user_changes_their_name_and_password(
     tokens = tokens_for(user)
     response = client.patch(
         f"{USERS}/{user.id}",
-        json={"name": "Renamed", "password": "a-brand-new-password"},
+        json={"name": "Renamed", "password": "a-brand-new-password", "current_password": PASSWORD},
         headers=bearer(tokens["access_token"]),
     )
     assert response.status_code == 200
@@ -174,3 +175,111 @@ def test_user_sees_their_own_loans_and_staff_see_anyones(
     assert staff.get_json()["total"] == 1
     missing = client.get(f"{USERS}/4242/loans", headers=auth_headers("librarian"))
     assert missing.status_code == 404
+
+
+def security_events(caplog: pytest.LogCaptureFixture, event: str) -> list[logging.LogRecord]:
+    """The log records of one security event."""
+    return [record for record in caplog.records if getattr(record, "event", None) == event]
+
+
+@pytest.mark.task("04.2")
+@pytest.mark.parametrize(
+    ("current", "message"),
+    [
+        (None, "Give your current password to change it."),
+        ("not-my-password", "This is not your current password."),
+    ],
+)
+def test_changing_your_own_password_needs_the_current_one(
+    client: FlaskClient,
+    make_user: Callable[..., UserInfo],
+    tokens_for: Callable[[UserInfo], dict[str, Any]],
+    current: str | None,
+    message: str,
+) -> None:
+    user = make_user()
+    headers = bearer(tokens_for(user)["access_token"])
+    body = {"name": "Renamed", "password": "a-brand-new-password"}
+    if current is not None:
+        body["current_password"] = current
+    response = client.patch(f"{USERS}/{user.id}", json=body, headers=headers)
+    assert response.status_code == 422
+    assert response.get_json()["details"] == {"current_password": [message]}
+    # Nothing changed: the old password still signs in, and the token still works.
+    old = client.post("/api/v1/auth/login", json={"email": user.email, "password": PASSWORD})
+    assert old.status_code == 200
+    unchanged = client.get(f"{USERS}/{user.id}", headers=headers)
+    assert unchanged.status_code == 200
+    assert unchanged.get_json()["name"] == "A member"
+
+
+@pytest.mark.task("04.2")
+def test_an_admin_changing_their_own_password_needs_the_current_one(
+    client: FlaskClient,
+    make_user: Callable[..., UserInfo],
+    tokens_for: Callable[[UserInfo], dict[str, Any]],
+) -> None:
+    admin = make_user("admin")
+    response = client.patch(
+        f"{USERS}/{admin.id}",
+        json={"password": "a-brand-new-password"},
+        headers=bearer(tokens_for(admin)["access_token"]),
+    )
+    assert response.status_code == 422
+    assert list(response.get_json()["details"]) == ["current_password"]
+
+
+@pytest.mark.task("04.2")
+def test_admin_resets_another_users_password_without_knowing_it(
+    client: FlaskClient,
+    make_user: Callable[..., UserInfo],
+    tokens_for: Callable[[UserInfo], dict[str, Any]],
+    auth_headers: Callable[[str], dict[str, str]],
+) -> None:
+    user = make_user()
+    tokens = tokens_for(user)
+    response = client.patch(
+        f"{USERS}/{user.id}",
+        json={"password": "a-brand-new-password"},
+        headers=auth_headers("admin"),
+    )
+    assert response.status_code == 200
+    new = client.post(
+        "/api/v1/auth/login", json={"email": user.email, "password": "a-brand-new-password"}
+    )
+    assert new.status_code == 200
+    stale = client.get("/api/v1/auth/me", headers=bearer(tokens["access_token"]))
+    assert stale.status_code == 401
+    assert stale.get_json()["code"] == "token_revoked"
+
+
+@pytest.mark.task("04.2")
+def test_a_role_change_is_logged_as_a_security_event(
+    client: FlaskClient,
+    make_user: Callable[..., UserInfo],
+    auth_headers: Callable[[str], dict[str, str]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    user = make_user()
+    headers = auth_headers("admin")
+    with caplog.at_level(logging.INFO):
+        response = client.patch(f"{USERS}/{user.id}", json={"role": "librarian"}, headers=headers)
+    assert response.status_code == 200
+    [record] = security_events(caplog, "role_changed")
+    assert (record.account_id, record.role_from, record.role_to) == (user.id, "member", "librarian")
+
+
+@pytest.mark.task("04.4")
+def test_a_deletion_is_logged_as_a_security_event(
+    client: FlaskClient,
+    make_user: Callable[..., UserInfo],
+    auth_headers: Callable[[str], dict[str, str]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    user = make_user()
+    headers = auth_headers("admin")
+    with caplog.at_level(logging.INFO):
+        assert client.delete(f"{USERS}/{user.id}", headers=headers).status_code == 204
+    [record] = security_events(caplog, "user_deleted")
+    assert record.account_id == user.id
+    assert user.email not in str(vars(record))

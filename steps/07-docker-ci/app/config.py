@@ -12,12 +12,34 @@ from typing import Any
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"  # noqa: S105
 DEVELOPMENT_JWT_SECRET_KEY = "development-only-jwt-key-do-not-use-in-production"  # noqa: S105
 MIN_SECRET_LENGTH = 32
+# A random secret of 32 characters or more has far more; one character repeated, or a short
+# pattern typed over and over, has fewer.
+MIN_DISTINCT_CHARACTERS = 10
 # Seconds to wait for a database or Redis connection before answering 503 instead of hanging.
 CONNECT_TIMEOUT_SECONDS = 3
 
 
 class ConfigError(RuntimeError):
     """The environment does not describe a safe, complete configuration."""
+
+
+def secret_weakness(secret: str) -> str | None:
+    """Why ``secret`` is too weak for production, or None when it passes.
+
+    A simple rule that anyone can check by eye, not a proof of randomness. It refuses what
+    people really deploy by mistake: an empty or short value, a pasted value with a stray space
+    or newline, a development default with something added, and one character repeated.
+    ``python -c "import secrets; print(secrets.token_urlsafe(48))"`` makes one that passes.
+    """
+    if len(secret) < MIN_SECRET_LENGTH:
+        return f"must be at least {MIN_SECRET_LENGTH} characters"
+    if secret != secret.strip():
+        return "must not start or end with whitespace"
+    if DEVELOPMENT_SECRET_KEY in secret or DEVELOPMENT_JWT_SECRET_KEY in secret:
+        return "must not contain a development default"
+    if len(set(secret)) < MIN_DISTINCT_CHARACTERS:
+        return f"must have at least {MIN_DISTINCT_CHARACTERS} different characters"
+    return None
 
 
 def _split(value: str) -> list[str]:
@@ -95,7 +117,11 @@ class BaseConfig:
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
         self.RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
         self.RATELIMIT_DEFAULT = os.environ.get("RATELIMIT_DEFAULT", "300 per minute")
-        self.RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "5 per 10 minutes")
+        # Failed sign-ins only: strict per account (password guessing), loose per address.
+        self.RATELIMIT_LOGIN_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "5 per 10 minutes")
+        self.RATELIMIT_LOGIN_ADDRESS = os.environ.get(
+            "RATELIMIT_LOGIN_ADDRESS", "100 per 10 minutes"
+        )
         self.RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "10 per hour")
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_STORAGE_OPTIONS = redis_options() if self.REDIS_URL else {}
@@ -141,18 +167,23 @@ class TestingConfig(BaseConfig):
 
 
 class ProductionConfig(BaseConfig):
-    """Production: refuses to start on a missing, short or development secret, or on SQLite."""
+    """Production: refuses to start on a weak or shared secret, without Redis, or on SQLite.
+
+    Each refusal is one line that names the variable to fix, so a failed deployment says why.
+    """
 
     def __init__(self) -> None:
         super().__init__()
-        development_defaults = {DEVELOPMENT_SECRET_KEY, DEVELOPMENT_JWT_SECRET_KEY}
         for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
-            secret = os.environ.get(name, "")
-            if len(secret) < MIN_SECRET_LENGTH or secret in development_defaults:
-                raise ConfigError(
-                    f"{name} must be set to a random value of at least {MIN_SECRET_LENGTH}"
-                    " characters in production"
-                )
+            weakness = secret_weakness(os.environ.get(name, ""))
+            if weakness is not None:
+                raise ConfigError(f"{name} {weakness} in production")
+        # One secret for both would let anything signed with one pass for the other.
+        if self.JWT_SECRET_KEY == self.SECRET_KEY:
+            raise ConfigError("JWT_SECRET_KEY must differ from SECRET_KEY in production")
+        if self.REDIS_URL is None:
+            # Each worker would keep its own rate-limit counts and token blocklist mirror.
+            raise ConfigError("REDIS_URL must be set in production, for state every worker shares")
         # BEGIN TASK 07.3
         if self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
             raise ConfigError("DATABASE_URL must name a PostgreSQL database in production")

@@ -4,6 +4,7 @@ Code raises an ``ApiError`` (or lets Flask raise an ``HTTPException``); the hand
 turn both into that JSON body, so a client never sees an HTML page or a stack trace.
 """
 
+from itertools import islice
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify
@@ -33,6 +34,12 @@ HTTP_ERRORS: dict[int, tuple[str, str]] = {
 }
 
 
+# A client fixes a request from its first few field errors: a body of a million unknown keys must
+# not earn an answer larger than the body, so details keep this many fields, names cut this short.
+MAX_DETAIL_FIELDS = 20
+MAX_FIELD_NAME = 64
+
+
 class ApiError(Exception):
     """An error the client can act on; subclasses set the status, code and default message."""
 
@@ -51,6 +58,14 @@ class ApiError(Exception):
         self.message = message or self.message
         self.code = code or self.code
         self.details = details or {}
+
+
+class BadRequest(ApiError):
+    """The body cannot be read at all (not JSON, nested too deep...); ``details`` says why."""
+
+    status = 400
+    code = "bad_request"
+    message = HTTP_ERRORS[400][1]
 
 
 class Unauthorized(ApiError):
@@ -101,6 +116,21 @@ class ServiceUnavailable(ApiError):
     message = HTTP_ERRORS[503][1]
 
 
+def bounded_details(details: dict[str, Any]) -> dict[str, Any]:
+    """The first ``MAX_DETAIL_FIELDS`` fields of ``details``; ``_truncated`` counts the rest.
+
+    Field names come from the client (an unknown key is echoed back), so they are cut short too.
+    """
+    shown = {
+        name[:MAX_FIELD_NAME]: messages
+        for name, messages in islice(details.items(), MAX_DETAIL_FIELDS)
+    }
+    hidden = len(details) - MAX_DETAIL_FIELDS
+    if hidden > 0:
+        shown["_truncated"] = [f"{hidden} more fields were refused and are not listed."]
+    return shown
+
+
 def error_response(
     status: int, code: str, message: str, details: dict[str, Any] | None = None
 ) -> Response:
@@ -108,7 +138,7 @@ def error_response(
     body = {
         "code": code,
         "message": message,
-        "details": details or {},
+        "details": bounded_details(details or {}),
         "request_id": current_request_id(),
     }
     response = jsonify(body)

@@ -113,6 +113,29 @@ class StderrHandler(logging.StreamHandler[TextIO]):
         super().emit(record)
 
 
+# The development server's own line per request ("127.0.0.1 - - [date] "GET / HTTP/1.1" 200 -"):
+# the access line already records each request, so this one would only repeat it.
+_DEVELOPMENT_SERVER_REQUEST = re.compile(r'^\S+ - - \[[^\]]*\] "')
+# Terminal colour codes, which the development server puts in its banner and its request lines.
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class DevelopmentServerFilter(logging.Filter):
+    """Drop the development server's request lines and strip colours from its other lines.
+
+    Under ``flask run`` every request would otherwise be logged twice, once as our access line
+    and once by Werkzeug, and Werkzeug's colour codes would land inside the JSON.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep the record unless it is a request line; remove terminal colours from it."""
+        message = _ANSI_ESCAPE.sub("", record.getMessage())
+        if _DEVELOPMENT_SERVER_REQUEST.match(message):
+            return False
+        record.msg, record.args = message, None
+        return True
+
+
 def configure_logging(app: Flask) -> None:
     """Log JSON lines to stderr and write one access line per request."""
     root = logging.getLogger()
@@ -128,6 +151,9 @@ def configure_logging(app: Flask) -> None:
     # Flask's own plain-text handler would print every app.logger line a second time.
     app.logger.setLevel(level)
     app.logger.removeHandler(default_handler)
+    werkzeug_logger = logging.getLogger("werkzeug")
+    if not any(isinstance(f, DevelopmentServerFilter) for f in werkzeug_logger.filters):
+        werkzeug_logger.addFilter(DevelopmentServerFilter())
 
     app.before_request(_start_timer)
     app.after_request(_log_request)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -308,3 +309,36 @@ def test_logout_accepts_an_expired_refresh_token_as_nothing_left_to_revoke(
     )
     assert response.status_code == 204
     assert client.get(ME, headers=bearer(tokens["access_token"])).status_code == 401
+
+
+@pytest.mark.task("04.1")
+def test_a_failed_sign_in_is_logged_without_the_email_or_password(
+    client: FlaskClient, make_user: Callable[..., UserInfo], caplog: pytest.LogCaptureFixture
+) -> None:
+    user = make_user()
+    with caplog.at_level(logging.INFO):
+        for email in (user.email, "nobody@example.org"):
+            response = client.post(LOGIN, json={"email": email, "password": "nope-nope-nope"})
+            assert response.status_code == 401
+    failed = [
+        record for record in caplog.records if getattr(record, "event", None) == "login_failed"
+    ]
+    # The account when the email has one; never the email (personal data) or the password.
+    assert [record.account_id for record in failed] == [user.id, None]
+    for record in failed:
+        for secret in (user.email, "nobody@example.org", "nope-nope-nope"):
+            assert secret not in str(vars(record))
+
+
+@pytest.mark.task("04.3")
+def test_refresh_token_reuse_is_logged_as_a_security_event(
+    client: FlaskClient, make_user: Callable[..., UserInfo], caplog: pytest.LogCaptureFixture
+) -> None:
+    user = make_user()
+    stolen = login(client, user.email)
+    assert client.post(REFRESH, headers=bearer(stolen["refresh_token"])).status_code == 200
+    with caplog.at_level(logging.INFO):
+        assert client.post(REFRESH, headers=bearer(stolen["refresh_token"])).status_code == 401
+    [record] = [r for r in caplog.records if getattr(r, "event", None) == "refresh_reuse_detected"]
+    assert record.account_id == user.id
+    assert stolen["refresh_token"] not in str(vars(record))

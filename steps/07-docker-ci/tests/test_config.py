@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 import pytest
@@ -13,10 +14,12 @@ from app.config import (
     ConfigError,
     load_config,
     normalise_database_url,
+    secret_weakness,
 )
 
-STRONG_SECRET = "s" * 40
-STRONG_JWT_SECRET = "j" * 40
+# Fixed stand-ins for secrets.token_urlsafe(48): a test must not depend on luck.
+STRONG_SECRET = "kq3ZpF8vYw1LmT6xRb0NcJ4hGd9sUe2AoVi7"
+STRONG_JWT_SECRET = "Xy7Qw2ErT5uI8oP1aS4dF6gH9jK3lZ0cVbNm"
 POSTGRES_URL = "postgresql://library:pw@db.internal:5432/library"
 
 
@@ -26,6 +29,7 @@ def production_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     monkeypatch.setenv("SECRET_KEY", STRONG_SECRET)
     monkeypatch.setenv("JWT_SECRET_KEY", STRONG_JWT_SECRET)
     monkeypatch.setenv("DATABASE_URL", POSTGRES_URL)
+    monkeypatch.setenv("REDIS_URL", "redis://redis.internal:6379/0")
     return monkeypatch
 
 
@@ -53,6 +57,54 @@ def test_production_refuses_weak_secrets(
         production_env.setenv(variable, value)
     with pytest.raises(ConfigError, match=variable):
         create_app("production")
+
+
+@pytest.mark.parametrize("variable", ["SECRET_KEY", "JWT_SECRET_KEY"])
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("a" * 40, "different characters"),
+        (" " * 40, "whitespace"),
+        ("abcd" * 10, "different characters"),
+        (STRONG_SECRET + "\n", "whitespace"),
+        (" " + STRONG_SECRET, "whitespace"),
+        (DEVELOPMENT_SECRET_KEY + " ", "whitespace"),
+        (DEVELOPMENT_JWT_SECRET_KEY + "-2", "development default"),
+    ],
+    ids=[
+        "one-character",
+        "spaces",
+        "short-pattern",
+        "trailing-newline",
+        "leading-space",
+        "development-padded",
+        "development-suffixed",
+    ],
+)
+def test_production_refuses_secrets_with_little_entropy(
+    production_env: pytest.MonkeyPatch, variable: str, value: str, reason: str
+) -> None:
+    production_env.setenv(variable, value)
+    with pytest.raises(ConfigError, match=rf"^{variable} .*{reason}") as refused:
+        load_config("production")
+    assert "\n" not in str(refused.value)
+
+
+def test_secret_weakness_passes_a_generated_secret() -> None:
+    assert secret_weakness(secrets.token_urlsafe(48)) is None
+    assert secret_weakness(secrets.token_hex(32)) is None
+
+
+def test_production_refuses_one_secret_for_both(production_env: pytest.MonkeyPatch) -> None:
+    production_env.setenv("JWT_SECRET_KEY", STRONG_SECRET)
+    with pytest.raises(ConfigError, match=r"^JWT_SECRET_KEY must differ from SECRET_KEY"):
+        load_config("production")
+
+
+def test_production_refuses_a_missing_redis_url(production_env: pytest.MonkeyPatch) -> None:
+    production_env.delenv("REDIS_URL")
+    with pytest.raises(ConfigError, match=r"^REDIS_URL"):
+        load_config("production")
 
 
 @pytest.mark.task("07.3")

@@ -11,6 +11,7 @@ import ast
 import json
 import os
 import re
+import runpy
 import secrets
 import shutil
 import socket
@@ -211,6 +212,17 @@ def test_env_example_lists_nothing_that_no_one_reads() -> None:
     assert not stale, f".env.example sets {sorted(stale)}, which nothing reads"
 
 
+@pytest.mark.task("07.4")
+def test_gunicorn_runs_production_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APP_CONFIG", "set")  # recorded first, so the test leaves it as it was
+    monkeypatch.delenv("APP_CONFIG")
+    runpy.run_path(str(FINAL / "gunicorn.conf.py"))
+    assert os.environ["APP_CONFIG"] == "production"
+    monkeypatch.setenv("APP_CONFIG", "development")
+    runpy.run_path(str(FINAL / "gunicorn.conf.py"))
+    assert os.environ["APP_CONFIG"] == "development"
+
+
 @pytest.mark.task("07.3")
 def test_production_refuses_the_example_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     example = (FINAL / ".env.example").read_text().splitlines()
@@ -267,11 +279,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "WEB_CONCURRENCY": "2",
         "FLASK_SKIP_DOTENV": "1",
     }
-    if database_url := os.environ.get("TEST_DATABASE_URL"):
-        # The production configuration, as in the image; it refuses SQLite, so only here.
+    database_url = os.environ.get("TEST_DATABASE_URL")
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    if database_url and redis_url:
+        # The production configuration, as in the image; it refuses SQLite and needs Redis.
         env |= {
             "APP_CONFIG": "production",
             "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
             "SECRET_KEY": secrets.token_urlsafe(48),
             "JWT_SECRET_KEY": secrets.token_urlsafe(48),
         }

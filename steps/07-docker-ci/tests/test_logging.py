@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import urllib.request
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,6 +16,7 @@ import pytest
 from conftest import bearer
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
 from app import create_app
 from app.logging_setup import ACCESS_LOGGER, StderrHandler, redact
@@ -134,6 +137,29 @@ def test_signing_in_logs_neither_the_password_nor_the_tokens(
 
 
 @pytest.mark.task("07.2")
+def test_security_events_are_json_lines_with_the_request_id_and_no_secret(
+    client: FlaskClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, tokens = sign_up_and_in(client, "ada@example.org")
+    wrong = {"email": "ada@example.org", "password": PASSWORD + "-wrong"}
+    capsys.readouterr()
+    failed = client.post("/api/v1/auth/login", json=wrong, headers={"X-Request-ID": "trace-7"})
+    assert failed.status_code == 401
+    refresh = bearer(tokens["refresh_token"])
+    assert client.post("/api/v1/auth/refresh", headers=refresh).status_code == 200
+    reused = client.post("/api/v1/auth/refresh", headers={**refresh, "X-Request-ID": "trace-8"})
+    assert reused.status_code == 401
+
+    events = {r["event"]: r for r in log_records(capsys) if "event" in r}
+    assert events["login_failed"]["request_id"] == "trace-7"
+    assert events["refresh_reuse_detected"]["request_id"] == "trace-8"
+    for record in events.values():
+        assert isinstance(record["account_id"], int)
+        for secret in ("ada@example.org", PASSWORD, tokens["refresh_token"]):
+            assert secret not in json.dumps(record)
+
+
+@pytest.mark.task("07.2")
 def test_authenticated_request_logs_the_user_id(
     client: FlaskClient, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -244,3 +270,32 @@ def test_building_another_app_does_not_log_twice(
     capsys.readouterr()
     client.get("/healthz")
     assert len(access_records(capsys)) == 1
+
+
+@pytest.mark.task("07.2")
+def test_the_development_server_logs_each_request_once_without_colours(
+    app: Flask, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = make_server("127.0.0.1", 0, app)
+    thread = threading.Thread(target=server.handle_request)
+    thread.start()
+    logging.getLogger("werkzeug").info("\x1b[33mPress CTRL+C to quit\x1b[0m")
+    capsys.readouterr()
+    with urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}/healthz") as answer:
+        assert answer.status == 200
+    thread.join(timeout=10)
+    server.server_close()
+
+    records = log_records(capsys)
+    assert [record["logger"] for record in records] == [ACCESS_LOGGER]
+    assert "\x1b" not in capsys.readouterr().err
+
+
+@pytest.mark.task("07.2")
+def test_the_development_servers_banner_keeps_its_text_without_colours(
+    app: Flask, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    logging.getLogger("werkzeug").info("\x1b[33mPress CTRL+C to quit\x1b[0m")
+    [record] = log_records(capsys)
+    assert record["message"] == "Press CTRL+C to quit"

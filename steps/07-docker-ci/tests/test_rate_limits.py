@@ -17,6 +17,8 @@ from conftest import PASSWORD, UserInfo, bearer
 from flask.testing import FlaskClient
 
 from app import create_app
+from app.extensions import db
+from app.services import users
 
 LOGIN = "/api/v1/auth/login"
 
@@ -44,10 +46,12 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
 
 @pytest.fixture(autouse=True)
 def small_limits(monkeypatch: pytest.MonkeyPatch, clock: FakeClock) -> None:
-    """Limits on for the app the fixtures build: 3 a minute, 2 sign-ins and 2 sign-ups."""
+    """Limits on for the app the fixtures build: 3 a minute, 2 failed sign-ins per account and
+    4 per address, and 2 sign-ups."""
     monkeypatch.setenv("RATELIMIT_ENABLED", "true")
     monkeypatch.setenv("RATELIMIT_DEFAULT", "3 per minute")
-    monkeypatch.setenv("RATELIMIT_LOGIN", "2 per 10 minutes")
+    monkeypatch.setenv("RATELIMIT_LOGIN_ACCOUNT", "2 per 10 minutes")
+    monkeypatch.setenv("RATELIMIT_LOGIN_ADDRESS", "4 per 10 minutes")
     monkeypatch.setenv("RATELIMIT_REGISTER", "2 per hour")
 
 
@@ -105,10 +109,11 @@ def test_garbage_tokens_count_against_the_address(client: FlaskClient) -> None:
 
 
 @pytest.mark.task("05.2")
-def test_login_is_limited_per_address(client: FlaskClient) -> None:
-    for number in range(2):
+def test_login_is_limited_per_address(client: FlaskClient, clock: FakeClock) -> None:
+    for number in range(4):
         wrong = {"email": f"user{number}@example.org", "password": "wrong-password"}
         assert client.post(LOGIN, json=wrong).status_code == 401
+        clock.advance(61)  # past the default limit's minute, well inside the sign-in window
     response = client.post(LOGIN, json={"email": "other@example.org", "password": "x"})
     assert_rate_limited(response, window=600)
 
@@ -123,6 +128,44 @@ def test_login_is_limited_per_email_across_addresses(
         assert client.post(LOGIN, json=attempt, **from_address(address)).status_code == 401
     right = {"email": user.email.upper(), "password": PASSWORD}
     assert_rate_limited(client.post(LOGIN, json=right, **from_address("10.0.0.3")), window=600)
+
+
+@pytest.mark.task("05.2")
+def test_successful_sign_ins_do_not_count(
+    client: FlaskClient, make_user: Callable[..., UserInfo]
+) -> None:
+    user = make_user()
+    right = {"email": user.email, "password": PASSWORD}
+    # From six addresses, so that the default limit (3 a minute each) stays out of the way.
+    for number in range(6):
+        signed_in = client.post(LOGIN, json=right, **from_address(f"10.0.0.{number}"))
+        assert signed_in.status_code == 200
+    wrong = {"email": user.email, "password": "wrong-password"}
+    for number in range(2):
+        assert client.post(LOGIN, json=wrong, **from_address(f"10.0.1.{number}")).status_code == 401
+    assert_rate_limited(client.post(LOGIN, json=right, **from_address("10.0.2.1")), window=600)
+
+
+def test_a_class_behind_one_address_signs_in_with_the_default_limits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("RATELIMIT_LOGIN_ACCOUNT", "RATELIMIT_LOGIN_ADDRESS", "RATELIMIT_DEFAULT"):
+        monkeypatch.delenv(name)
+    app = create_app("testing")
+    with app.app_context():
+        db.create_all()
+        emails = [
+            users.create_user(email=f"pupil{n}@example.org", password=PASSWORD, name="P").email
+            for n in range(30)
+        ]
+    client = app.test_client()
+    # Thirty people, one address (the school's), and each of them mistypes once.
+    for email in emails:
+        typo = client.post(LOGIN, json={"email": email, "password": PASSWORD + "!"})
+        assert typo.status_code == 401
+        assert client.post(LOGIN, json={"email": email, "password": PASSWORD}).status_code == 200
+    with app.app_context():
+        db.drop_all()
 
 
 def test_registration_is_limited_per_address(client: FlaskClient) -> None:

@@ -1,7 +1,8 @@
 """Auth routes: register, sign in, rotate tokens, sign out, and say who is signed in.
 
-Sign-in is rate limited twice: per client address (one attacker, many emails) and per email
-(many addresses, one victim), so neither kind of guessing gets far.
+Sign-in is rate limited twice: per email (many addresses, one victim: strict) and per client
+address (one attacker, many emails: loose, since a class or an office shares one address). Only
+failed sign-ins count, so people who know their password never lock themselves out.
 """
 
 from typing import Any
@@ -23,9 +24,26 @@ token_pair_schema = TokenPairSchema()
 user_schema = UserSchema()
 
 
-def login_limit() -> str:
-    """The sign-in limit, from the configuration."""
-    return str(current_app.config["RATELIMIT_LOGIN"])
+@auth_bp.after_request
+def forbid_storing_the_answer(response: Response) -> Response:
+    """Keep every cache from storing an auth answer: it may hold tokens (RFC 6749, 5.1)."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def login_account_limit() -> str:
+    """The limit of failed sign-ins to one account, from the configuration."""
+    return str(current_app.config["RATELIMIT_LOGIN_ACCOUNT"])
+
+
+def login_address_limit() -> str:
+    """The limit of failed sign-ins from one address, from the configuration."""
+    return str(current_app.config["RATELIMIT_LOGIN_ADDRESS"])
+
+
+def failed_sign_in(response: Response) -> bool:
+    """Whether a sign-in counts against its limits: only refused credentials do."""
+    return response.status_code == 401
 
 
 def register_limit() -> str:
@@ -81,8 +99,21 @@ def register() -> tuple[dict[str, Any], int]:
 
 
 @auth_bp.post("/login")
-@limiter.limit(login_limit, key_func=client_address)
-@limiter.limit(login_limit, key_func=login_email_key)
+# deduct_when: each limit is checked before the view but counted after it, and only on failure.
+# The default limit still counts every request (override_defaults=False on both), so even
+# right passwords cannot make the server run Argon2 without end.
+@limiter.limit(
+    login_address_limit,
+    key_func=client_address,
+    deduct_when=failed_sign_in,
+    override_defaults=False,
+)
+@limiter.limit(
+    login_account_limit,
+    key_func=login_email_key,
+    deduct_when=failed_sign_in,
+    override_defaults=False,
+)
 def login() -> dict[str, Any]:
     """Exchange an email and password for an access token and a refresh token.
     ---
@@ -178,8 +209,9 @@ def logout() -> Response:
         429:
           $ref: '#/components/responses/RateLimited'
     """
-    # The body is optional: read it only when there is one.
-    data = logout_schema.load(request.get_json()) if request.content_length else {}
+    # The body is optional. get_data() sees it however it is framed: a chunked body has no
+    # Content-Length, so testing request.content_length would silently ignore its refresh token.
+    data = logout_schema.load(request.get_json()) if request.get_data() else {}
     auth.logout(
         user=current_user(), access_claims=get_jwt(), refresh_token=data.get("refresh_token")
     )

@@ -19,7 +19,7 @@ author_input_schema = AuthorInputSchema()
 
 
 @authors_bp.get("")
-@cached_with_etag
+@cached_with_etag(query=author_query_schema)
 def list_authors() -> dict[str, Any]:
     """List authors, a page at a time.
     ---
@@ -51,7 +51,7 @@ def list_authors() -> dict[str, Any]:
 
 
 @authors_bp.get("/<int:author_id>")
-@cached_with_etag
+@cached_with_etag()
 def get_author(author_id: int) -> dict[str, Any]:
     """Fetch one author.
     ---

@@ -19,7 +19,7 @@ book_input_schema = BookInputSchema()
 
 
 @books_bp.get("")
-@cached_with_etag
+@cached_with_etag(query=book_query_schema)
 def list_books() -> dict[str, Any]:
     """List books, a page at a time, filtered by text, author or availability.
     ---
@@ -51,7 +51,7 @@ def list_books() -> dict[str, Any]:
 
 
 @books_bp.get("/<int:book_id>")
-@cached_with_etag
+@cached_with_etag()
 def get_book(book_id: int) -> dict[str, Any]:
     """Fetch one book with its author and the copies available.
     ---

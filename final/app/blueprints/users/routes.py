@@ -89,7 +89,8 @@ def get_user(user_id: int) -> dict[str, Any]:
 def update_user(user_id: int) -> dict[str, Any]:
     """Change a user's name or password (yourself), or role (admins).
 
-    A new password revokes every token issued before it: sign in again.
+    Your own new password needs your `current_password` (422 without it); an admin resetting
+    someone else's needs none. A new password revokes every token issued before it.
     ---
     patch:
       tags: [users]
@@ -133,6 +134,9 @@ def update_user(user_id: int) -> dict[str, Any]:
 @roles_required("admin")
 def delete_user(user_id: int) -> Response:
     """Delete a user and their loans (admins only); copies they held go back on the shelf.
+
+    All in one transaction, locked like a borrow: a borrow racing the deletion commits first
+    (and its copy comes back too) or finds the user gone. No copy is ever lost.
     ---
     delete:
       tags: [users]

@@ -54,13 +54,7 @@ def create_book(
 def update_book(*, book_id: int, changes: Mapping[str, Any]) -> Book:
     """Change a book; its copies may not drop below the copies out on loan."""
     # Lock the row: a loan taken while we recount the copies would otherwise be lost.
-    book = (
-        db.session.scalar(select(Book).where(Book.id == book_id).with_for_update())
-        if book_id <= MAX_ID
-        else None
-    )
-    if book is None:
-        raise NotFound("No book with this id.")
+    book = _lock_book(book_id)
     if "author_id" in changes:
         _require_author(changes["author_id"])
         book.author_id = changes["author_id"]
@@ -86,12 +80,26 @@ def update_book(*, book_id: int, changes: Mapping[str, Any]) -> Book:
 
 def delete_book(book_id: int) -> None:
     """Delete a book and its loan history; 409 while any copy is on loan."""
-    book = get_book(book_id)
+    # Lock the row a borrow's UPDATE takes: a loan committed while we check makes us answer
+    # 409 here, and a borrow that comes after finds no copy, never a loan of a deleted book.
+    book = _lock_book(book_id)
     active = exists().where(Loan.book_id == book_id, Loan.returned_at.is_(None))
     if db.session.scalar(select(active)):
         raise Conflict("Copies of this book are on loan.", code="book_has_active_loans")
     db.session.delete(book)
     db.session.commit()
+
+
+def _lock_book(book_id: int) -> Book:
+    """The book with this id, its row locked until the transaction ends, or 404."""
+    book = (
+        db.session.scalar(select(Book).where(Book.id == book_id).with_for_update())
+        if book_id <= MAX_ID
+        else None
+    )
+    if book is None:
+        raise NotFound("No book with this id.")
+    return book
 
 
 def _require_author(author_id: int) -> None:

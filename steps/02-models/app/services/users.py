@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, NotFound
 from app.extensions import db
-from app.models import Book, User
+from app.models import Book, Loan, User
 from app.models.base import MAX_ID
 from app.pagination import Page, paginate
 
@@ -53,9 +53,23 @@ def update_user(*, user_id: int, changes: Mapping[str, Any]) -> User:
 
 
 def delete_user(user_id: int) -> None:
-    """Delete a user and their loans, putting the copies they still held back on the shelf."""
+    """Delete a user and their loans, putting the copies they still held back on the shelf.
+
+    The locks come in ``_lend``'s order, the user's row first, so a borrow racing the deletion
+    either commits before it (and its copy goes back here) or waits and then finds no user.
+    """
     user = find_user(user_id)
-    active = [loan for loan in user.loans if loan.returned_at is None]
+    if db.session.scalar(select(User.id).where(User.id == user.id).with_for_update()) is None:
+        raise NotFound("No user with this id.")  # another request deleted them a moment ago
+    # Lock the active loans as well: a return racing us commits first (the loan is then no
+    # longer active) or waits for us, so no copy is put back twice. Books in id order, so two
+    # deletions never wait for each other in a circle.
+    active = db.session.scalars(
+        select(Loan)
+        .where(Loan.user_id == user.id, Loan.returned_at.is_(None))
+        .order_by(Loan.book_id)
+        .with_for_update()
+    ).all()
     for loan in active:
         db.session.execute(
             update(Book)

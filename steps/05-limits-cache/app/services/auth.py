@@ -5,6 +5,7 @@ a second time means two parties hold it, one of them a thief, so every token of 
 revoked at once (reuse detection) by raising the user's token version.
 """
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +27,9 @@ from app.models import User
 from app.models.base import MAX_ID
 
 Claims = dict[str, Any]
+
+# Security events carry an ``event`` field for alerting, and never a password, token or email.
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,14 @@ def hash_password(password: str) -> str:
     return password_hasher().hash(password)
 
 
+def password_matches(password_hash: str, password: str) -> bool:
+    """True when ``password`` is the one ``password_hash`` was made from."""
+    try:
+        return password_hasher().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 @cache
 def _dummy_hash(time_cost: int, memory_cost: int, parallelism: int) -> str:
     """A hash of a random password, made once per cost setting."""
@@ -64,7 +76,9 @@ def authenticate(*, email: str, password: str) -> User:
     """The user with these credentials, or 401 ``invalid_credentials``.
 
     An unknown email is checked against a dummy hash, so both failures take the same time and
-    an attacker cannot time the answer to learn which emails have accounts.
+    an attacker cannot time the answer to learn which emails have accounts. Argon2 is slow on
+    purpose, so it runs outside any transaction: on SQLite, a POST's transaction holds the
+    database's one write lock (see extensions.py), and every other sign-in would wait for it.
     """
     hasher = password_hasher()
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
@@ -73,22 +87,25 @@ def authenticate(*, email: str, password: str) -> User:
         if user is not None
         else _dummy_hash(hasher.time_cost, hasher.memory_cost, hasher.parallelism)
     )
+    db.session.rollback()  # end the read transaction, and its lock, before the slow part
     try:
         hasher.verify(stored_hash, password)
+        signed_in = user
     except (VerificationError, InvalidHashError):
-        user = None
-    if user is None:
-        raise Unauthorized("The email or password is incorrect.", code="invalid_credentials")
-    if hasher.check_needs_rehash(user.password_hash):
-        # The cost settings went up since this hash was made: upgrade it while we know the password.
-        user.password_hash = hasher.hash(password)
+        signed_in = None
+    if signed_in is None:
+        raise _login_failed(user)
+    if hasher.check_needs_rehash(stored_hash):
+        # The cost settings went up since this hash was made: upgrade it while we know the
+        # password. The new hash is made first, so the write transaction stays short.
+        signed_in.password_hash = hasher.hash(password)
         db.session.commit()
-    return user
+    return signed_in
 
 
 def issue_tokens(user: User) -> TokenPair:
     """A new access token and refresh token for ``user``."""
-    claims = {"role": user.role, "ver": user.token_version}
+    claims = {"role": user.role, "ver": user.token_version, "key": user.token_key}
     identity = str(user.id)
     expires = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
     return TokenPair(
@@ -120,7 +137,14 @@ def logout(*, user: User, access_claims: Claims, refresh_token: str | None) -> N
 
 
 def revoke_all_tokens(user: User) -> None:
-    """Revoke every token ``user`` holds, by raising the version their tokens must carry."""
+    """Revoke every token ``user`` holds, by raising the version their tokens must carry.
+
+    Only a reused refresh token does this, so it is also a security event for the log.
+    """
+    log.warning(
+        "A refresh token was used twice: every token of the account is revoked",
+        extra={"event": "refresh_reuse_detected", "account_id": user.id},
+    )
     user.token_version += 1
     db.session.commit()
 
@@ -137,11 +161,18 @@ def detect_refresh_token_reuse(claims: Claims) -> None:
 
 
 def load_token_user(claims: Claims) -> User | None:
-    """The user a token's ``sub`` names, or None when there is none."""
+    """The user a token's ``sub`` names, or None when there is none.
+
+    A user whose ``token_key`` differs from the token's is another account under the same id,
+    so it is none too: the token is refused as one whose user no longer exists.
+    """
     subject = str(claims.get("sub", ""))
     if not subject.isdigit() or int(subject) > MAX_ID:
         return None
-    return db.session.get(User, int(subject))
+    user = db.session.get(User, int(subject))
+    if user is None or claims.get("key") != user.token_key:
+        return None
+    return user
 
 
 def is_token_revoked(claims: Claims) -> bool:
@@ -150,6 +181,17 @@ def is_token_revoked(claims: Claims) -> bool:
         return True
     user = load_token_user(claims)
     return user is not None and claims.get("ver") != user.token_version
+
+
+def _login_failed(user: User | None) -> Unauthorized:
+    """Log a failed sign-in and return the 401 to raise.
+
+    The event names the account when the email has one, and never the email itself: it is
+    personal data, and people type their password into the wrong field.
+    """
+    account_id = None if user is None else user.id
+    log.info("Sign-in refused", extra={"event": "login_failed", "account_id": account_id})
+    return Unauthorized("The email or password is incorrect.", code="invalid_credentials")
 
 
 def _expiry(claims: Claims) -> datetime:

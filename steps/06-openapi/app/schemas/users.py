@@ -41,4 +41,6 @@ class UserUpdateSchema(Schema):
 
     name = fields.String(validate=NAME_LENGTH)
     password = fields.String(validate=PASSWORD_LENGTH, load_only=True)
+    # Needed to change your own password (see services/users.py), not to reset someone else's.
+    current_password = fields.String(validate=Length(max=PASSWORD_LENGTH.max), load_only=True)
     role = fields.String(validate=OneOf(ROLES))

@@ -98,7 +98,9 @@ def _lend(*, user: User, book_id: int) -> Loan:
     """Check the rules and take a copy off the shelf, in the caller's transaction."""
     # Lock the borrower's row so one user's concurrent requests take turns: the loan limit
     # counts what the previous one committed. (SQLite locks the whole database instead.)
-    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    # Deleting the user takes the same lock first, so a borrow waiting here may find them gone.
+    if db.session.scalar(select(User.id).where(User.id == user.id).with_for_update()) is None:
+        raise NotFound("No user with this id.")
     get_book(book_id)
     active = select(func.count()).where(Loan.user_id == user.id, Loan.returned_at.is_(None))
     holding = active.where(Loan.book_id == book_id)

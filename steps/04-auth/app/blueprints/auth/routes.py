@@ -18,6 +18,13 @@ token_pair_schema = TokenPairSchema()
 user_schema = UserSchema()
 
 
+@auth_bp.after_request
+def forbid_storing_the_answer(response: Response) -> Response:
+    """Keep every cache from storing an auth answer: it may hold tokens (RFC 6749, 5.1)."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @auth_bp.post("/register")
 def register() -> tuple[dict[str, Any], int]:
     """Create an account and answer the new user."""
@@ -49,8 +56,9 @@ def refresh() -> dict[str, Any]:
 @login_required
 def logout() -> Response:
     """Revoke the access token presented and, if the body names it, the refresh token."""
-    # The body is optional: read it only when there is one.
-    data = logout_schema.load(request.get_json()) if request.content_length else {}
+    # The body is optional. get_data() sees it however it is framed: a chunked body has no
+    # Content-Length, so testing request.content_length would silently ignore its refresh token.
+    data = logout_schema.load(request.get_json()) if request.get_data() else {}
     auth.logout(
         user=current_user(), access_claims=get_jwt(), refresh_token=data.get("refresh_token")
     )

@@ -1,0 +1,170 @@
+"""What each layer of the request path costs, measured in process by switching it off.
+
+Every request of the final app passes through layers registered as Flask hooks: request ids, the
+input guard, the rate limiter, CORS, metrics, the access line, the security headers. This script
+builds the app once per variant, with one layer's hooks taken out (or its switch turned off), and
+times a cached read and ``/healthz`` with Flask's test client against a bare Flask route. It counts
+CPU time, not wall time, so another process on the machine moves the figures less; each variant
+keeps its best of several rounds.
+
+Run it from final/: ``python benchmarks/layers.py`` (``make bench`` runs it and records the table).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, redirect_stderr
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+FINAL = Path(__file__).resolve().parent.parent
+LIST = "/api/v1/books?per_page=20"
+HEALTH = "/healthz"
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A layer of the request path: the modules whose hooks make it, or the switch that stops it."""
+
+    name: str
+    modules: tuple[str, ...] = ()
+    environment: Mapping[str, str] = field(default_factory=dict)
+
+
+LAYERS = (
+    Layer("request id", ("app.request_id",)),
+    Layer("input guard", ("app.input_guard", "app.nul_guard")),
+    Layer("rate limiter", environment={"RATELIMIT_ENABLED": "false"}),
+    Layer("CORS", ("flask_cors.extension",)),
+    Layer("metrics", environment={"METRICS_ENABLED": "false"}),
+    Layer("access line", ("app.logging_setup",)),
+    Layer("security headers", ("app.security_headers",)),
+)
+
+
+@contextmanager
+def environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the block, then put the old values back."""
+    saved = dict(os.environ)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def without_hooks(app: Flask, modules: tuple[str, ...]) -> None:
+    """Take out every before/after-request hook defined in one of ``modules``."""
+    for registry in (app.before_request_funcs, app.after_request_funcs):
+        for scope, hooks in registry.items():
+            registry[scope] = [hook for hook in hooks if hook.__module__ not in modules]
+
+
+def build(base: Mapping[str, str], layer: Layer | None) -> Flask:
+    """The final app as the benchmark serves it, with ``layer`` switched off (None: all on)."""
+    with environment({**base, **(layer.environment if layer else {})}):
+        sys.path.insert(0, str(FINAL))
+        from app import create_app
+        from app.extensions import db
+        from app.services.seed import seed_database
+
+        app = create_app()
+        app.debug = False
+        with app.app_context():
+            db.create_all()
+            seed_database()
+    if layer is not None:
+        without_hooks(app, layer.modules)
+    return app
+
+
+def cpu_microseconds(client: FlaskClient, path: str, requests: int) -> float:
+    """CPU time per request of ``requests`` GETs of ``path``, after one to warm the cache."""
+    client.get(path)
+    started = time.process_time()
+    for _ in range(requests):
+        client.get(path)
+    return (time.process_time() - started) / requests * 1e6
+
+
+@dataclass
+class Timings:
+    """Best CPU microseconds per request of each variant, per path."""
+
+    best: dict[tuple[str, str], float] = field(default_factory=dict)
+
+    def keep(self, variant: str, path: str, value: float) -> None:
+        """Remember ``value`` when it beats the variant's best so far."""
+        key = (variant, path)
+        self.best[key] = min(self.best.get(key, value), value)
+
+    def __getitem__(self, key: tuple[str, str]) -> float:
+        return self.best[key]
+
+
+def measure(base: Mapping[str, str], requests: int, rounds: int) -> Timings:
+    """Time the bare route, the whole app and the app without each layer, ``rounds`` times."""
+    sys.path.insert(0, str(FINAL / "benchmarks"))
+    from bare import app as bare_app
+
+    variants: dict[str, Callable[[], Any]] = {"all layers": lambda: build(base, None)}
+    for layer in LAYERS:
+        variants[f"without {layer.name}"] = lambda layer=layer: build(base, layer)
+    clients = {name: make().test_client() for name, make in variants.items()}
+    bare_client = bare_app.test_client()
+    timings = Timings()
+    # The access line goes to stderr: keep the terminal for the results.
+    with redirect_stderr(io.StringIO()):
+        for _ in range(rounds):
+            timings.keep("bare route", "/", cpu_microseconds(bare_client, "/", requests))
+            for name, client in clients.items():
+                for path in (HEALTH, LIST):
+                    timings.keep(name, path, cpu_microseconds(client, path, requests))
+    return timings
+
+
+def layer_table(timings: Timings) -> list[str]:
+    """The Markdown table: what each layer costs on /healthz and on the cached list."""
+    bare = timings["bare route", "/"]
+    health, cached = timings["all layers", HEALTH], timings["all layers", LIST]
+    rows = [
+        "| layer | µs on /healthz | µs on the cached list |",
+        "|---|---:|---:|",
+    ]
+    for layer in LAYERS:
+        saved_health = health - timings[f"without {layer.name}", HEALTH]
+        saved_list = cached - timings[f"without {layer.name}", LIST]
+        rows.append(f"| {layer.name} | {saved_health:.0f} | {saved_list:.0f} |")
+    rows += [
+        f"| **whole request** | **{health:.0f}** ({health / bare:.2f}x bare) "
+        f"| **{cached:.0f}** ({cached / bare:.2f}x bare) |",
+        f"| bare Flask route | {bare:.0f} | {bare:.0f} |",
+    ]
+    return rows
+
+
+def main() -> None:
+    """Measure and print the table of layers."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=500, help="requests per measurement")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds; each keeps its best")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="layers-") as scratch:
+        base = {"APP_CONFIG": "development", "DATABASE_URL": f"sqlite:///{scratch}/layers.db"}
+        timings = measure(base, options.requests, options.rounds)
+    print("\n".join(layer_table(timings)))
+
+
+if __name__ == "__main__":
+    main()
