@@ -16,7 +16,7 @@ install = if [ -x $(BIN)/uv ]; \
 	then $(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e '.[$(1)]'; \
 	else $(BIN)/python -m pip install --quiet -c constraints.txt -e '.[$(1)]'; fi
 
-.PHONY: setup setup-dev run test lint typecheck test-tools verify docs bench lock clean notebooks
+.PHONY: setup setup-dev run test lint typecheck test-tools verify docs bench bench-workshop lock clean notebooks
 
 setup: $(STAMP)
 setup-dev: $(DEV_STAMP)
@@ -80,6 +80,11 @@ verify: setup-dev
 # Requests per second of the final app as ratios to a bare Flask route (see final/benchmarks).
 bench: setup-dev
 	cd final && ../$(BIN)/python benchmarks/run.py
+
+# The learner's loop: `workshop check NN --solution` and a one-task re-check per step, as median
+# wall times, written to benchmarks/learner-loop.md. `make bench-workshop STEPS="04 05"` for some.
+bench-workshop: setup
+	$(BIN)/python benchmarks/learner_loop.py $(STEPS)
 
 # The handbook on http://127.0.0.1:8000, rebuilt on every change (mkdocs.yml, docs/hooks.py).
 docs: setup-dev $(NODE_STAMP)
