@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -219,13 +219,16 @@ def test_only_repository_links_are_rewritten() -> None:
 # --- Code in the Markdown sources ---------------------------------------------------------------
 
 
-def long_python_blocks(markdown: str) -> list[int]:
-    """The line numbers of fenced Python blocks with more than three lines written by hand.
+class Fence(NamedTuple):
+    """A fenced block of a Markdown page: its first line's number, its language, its lines."""
 
-    Lines that include a file with pymdownx.snippets (``--8<-- "path"``, or the block form of
-    ``--8<--`` lines around paths) are not written by hand and do not count.
-    """
-    flagged = []
+    line: int
+    language: str
+    body: list[str]
+
+
+def fences(markdown: str) -> Iterator[Fence]:
+    """Every fenced block of ``markdown``, in order (numbered from 1, as an editor shows them)."""
     lines = markdown.splitlines()
     index = 0
     while index < len(lines):
@@ -233,20 +236,38 @@ def long_python_blocks(markdown: str) -> list[int]:
         if not opening:
             index += 1
             continue
-        fence = opening["fence"]
-        start, written, in_snippet = index, 0, False
+        start, body = index, []
         index += 1
-        while index < len(lines) and not lines[index].strip().startswith(fence):
-            text = lines[index].strip()
-            if text == "--8<--":
-                in_snippet = not in_snippet
-            elif text and not in_snippet and not text.startswith("--8<--"):
-                written += 1
+        while index < len(lines) and not lines[index].strip().startswith(opening["fence"]):
+            body.append(lines[index])
             index += 1
         index += 1
-        if opening["lang"].lower() in PYTHON_LANGUAGES and written > MAX_PYTHON_LINES:
-            flagged.append(start + 1)
-    return flagged
+        yield Fence(start + 1, opening["lang"].lower(), body)
+
+
+def written_lines(body: list[str]) -> int:
+    """The lines of a block written by hand: those a ``--8<--`` snippet include brings are not."""
+    written, in_snippet = 0, False
+    for line in body:
+        text = line.strip()
+        if text == "--8<--":
+            in_snippet = not in_snippet
+        elif text and not in_snippet and not text.startswith("--8<--"):
+            written += 1
+    return written
+
+
+def long_python_blocks(markdown: str) -> list[int]:
+    """The line numbers of fenced Python blocks with more than three lines written by hand.
+
+    Lines that include a file with pymdownx.snippets (``--8<-- "path"``, or the block form of
+    ``--8<--`` lines around paths) are not written by hand and do not count.
+    """
+    return [
+        fence.line
+        for fence in fences(markdown)
+        if fence.language in PYTHON_LANGUAGES and written_lines(fence.body) > MAX_PYTHON_LINES
+    ]
 
 
 def markdown_sources() -> list[Path]:
@@ -655,24 +676,12 @@ def typed_answers(markdown: str) -> list[int]:
     An ``http`` fence is an exchange, and a JSON fence with a request id, a page's items or a
     token is an answer: both must come from an ``exchange`` fence, which the build answers.
     """
-    flagged = []
-    lines = markdown.splitlines()
-    index = 0
-    while index < len(lines):
-        opening = FENCE.match(lines[index])
-        if not opening:
-            index += 1
-            continue
-        start, body = index, []
-        index += 1
-        while index < len(lines) and not lines[index].strip().startswith(opening["fence"]):
-            body.append(lines[index])
-            index += 1
-        index += 1
-        language = opening["lang"].lower()
-        if language == "http" or (language == "json" and ANSWER_KEYS.search("\n".join(body))):
-            flagged.append(start + 1)
-    return flagged
+    return [
+        fence.line
+        for fence in fences(markdown)
+        if fence.language == "http"
+        or (fence.language == "json" and ANSWER_KEYS.search("\n".join(fence.body)))
+    ]
 
 
 @pytest.mark.parametrize("page", markdown_sources(), ids=lambda path: path.name)
