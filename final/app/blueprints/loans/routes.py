@@ -127,7 +127,7 @@ def list_loans() -> dict[str, Any]:
     return body
 
 
-@loans_bp.get("/<int:loan_id>")
+@loans_bp.get("/<id:loan_id>")
 @login_required
 @scopes_required("loans:read")
 def get_loan(loan_id: int) -> dict[str, Any]:
@@ -153,7 +153,7 @@ def get_loan(loan_id: int) -> dict[str, Any]:
     return body
 
 
-@loans_bp.post("/<int:loan_id>/return")
+@loans_bp.post("/<id:loan_id>/return")
 @login_required
 @scopes_required("loans:write")
 def return_loan(loan_id: int) -> dict[str, Any]:

@@ -57,7 +57,7 @@ def list_users() -> dict[str, Any]:
     return body
 
 
-@users_bp.get("/<int:user_id>")
+@users_bp.get("/<id:user_id>")
 @login_required
 @scopes_required("users:read")
 def get_user(user_id: int) -> dict[str, Any]:
@@ -86,7 +86,7 @@ def get_user(user_id: int) -> dict[str, Any]:
     return body
 
 
-@users_bp.patch("/<int:user_id>")
+@users_bp.patch("/<id:user_id>")
 @login_required
 @scopes_required("users:write")
 def update_user(user_id: int) -> dict[str, Any]:
@@ -133,7 +133,7 @@ def update_user(user_id: int) -> dict[str, Any]:
     return body
 
 
-@users_bp.delete("/<int:user_id>")
+@users_bp.delete("/<id:user_id>")
 @roles_required("admin")
 @scopes_required("users:write")
 def delete_user(user_id: int) -> Response:
@@ -161,7 +161,7 @@ def delete_user(user_id: int) -> Response:
     return Response(status=204)
 
 
-@users_bp.get("/<int:user_id>/loans")
+@users_bp.get("/<id:user_id>/loans")
 @login_required
 @scopes_required("loans:read")
 def list_user_loans(user_id: int) -> dict[str, Any]:
