@@ -32,7 +32,7 @@ def list_authors() -> dict[str, Any]:
     return body
 
 
-@authors_bp.get("/<int:author_id>")
+@authors_bp.get("/<id:author_id>")
 @cached_with_etag()
 @operation(response=AuthorSchema, errors=[404])
 def get_author(author_id: int) -> dict[str, Any]:
@@ -57,7 +57,7 @@ def create_author() -> tuple[dict[str, Any], int]:
     return body, 201
 
 
-@authors_bp.patch("/<int:author_id>")
+@authors_bp.patch("/<id:author_id>")
 @roles_required(*STAFF_ROLES)
 @operation(
     body=AuthorInputSchema,
@@ -75,7 +75,7 @@ def update_author(author_id: int) -> dict[str, Any]:
     return body
 
 
-@authors_bp.delete("/<int:author_id>")
+@authors_bp.delete("/<id:author_id>")
 @roles_required(*STAFF_ROLES)
 @operation(status=204, errors=[404, 409])
 def delete_author(author_id: int) -> Response:

@@ -42,7 +42,7 @@ def list_books() -> dict[str, Any]:
     return body
 
 
-@books_bp.get("/<int:book_id>")
+@books_bp.get("/<id:book_id>")
 @cached_with_etag()
 @operation(response=BookSchema, errors=[404])
 def get_book(book_id: int) -> dict[str, Any]:
@@ -74,7 +74,7 @@ def create_book() -> tuple[dict[str, Any], int]:
     return body, 201
 
 
-@books_bp.patch("/<int:book_id>")
+@books_bp.patch("/<id:book_id>")
 @roles_required(*STAFF_ROLES)
 @operation(
     body=BookInputSchema,
@@ -92,7 +92,7 @@ def update_book(book_id: int) -> dict[str, Any]:
     return body
 
 
-@books_bp.delete("/<int:book_id>")
+@books_bp.delete("/<id:book_id>")
 @roles_required(*STAFF_ROLES)
 @operation(status=204, errors=[404, 409])
 def delete_book(book_id: int) -> Response:

@@ -91,7 +91,7 @@ def list_loans() -> dict[str, Any]:
     return body
 
 
-@loans_bp.get("/<int:loan_id>")
+@loans_bp.get("/<id:loan_id>")
 @login_required
 @operation(response=LoanSchema, errors=[404])
 def get_loan(loan_id: int) -> dict[str, Any]:
@@ -100,7 +100,7 @@ def get_loan(loan_id: int) -> dict[str, Any]:
     return body
 
 
-@loans_bp.post("/<int:loan_id>/return")
+@loans_bp.post("/<id:loan_id>/return")
 @login_required
 @operation(response=LoanSchema, errors=[404, 409])
 def return_loan(loan_id: int) -> dict[str, Any]:

@@ -37,7 +37,7 @@ def list_users() -> dict[str, Any]:
     return body
 
 
-@users_bp.get("/<int:user_id>")
+@users_bp.get("/<id:user_id>")
 @login_required
 @operation(response=UserSchema, errors=[403, 404])
 def get_user(user_id: int) -> dict[str, Any]:
@@ -47,7 +47,7 @@ def get_user(user_id: int) -> dict[str, Any]:
     return body
 
 
-@users_bp.patch("/<int:user_id>")
+@users_bp.patch("/<id:user_id>")
 @login_required
 @operation(
     body=UserUpdateSchema,
@@ -68,7 +68,7 @@ def update_user(user_id: int) -> dict[str, Any]:
     return body
 
 
-@users_bp.delete("/<int:user_id>")
+@users_bp.delete("/<id:user_id>")
 @roles_required("admin")
 @operation(status=204, errors=[404])
 def delete_user(user_id: int) -> Response:
@@ -81,7 +81,7 @@ def delete_user(user_id: int) -> Response:
     return Response(status=204)
 
 
-@users_bp.get("/<int:user_id>/loans")
+@users_bp.get("/<id:user_id>/loans")
 @login_required
 @operation(query=UserLoanListQuerySchema, response=LoanPageSchema, errors=[403, 404])
 def list_user_loans(user_id: int) -> dict[str, Any]:
