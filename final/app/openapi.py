@@ -123,6 +123,14 @@ _HEADERS: dict[str, dict[str, Any]] = {
         "required": True,
         "schema": {"type": "string"},
     },
+    "Link": {
+        "description": (
+            "RFC 8288 links to this page and to the first, previous, next and last ones, the"
+            ' same URLs as the body\'s links: <url>; rel="next", ...'
+        ),
+        "required": True,
+        "schema": {"type": "string"},
+    },
     "Idempotent-Replayed": {
         "description": "Present and true when this is the stored answer to an earlier request.",
         "schema": {"type": "string", "enum": ["true"]},

@@ -118,6 +118,14 @@ _HEADERS: dict[str, dict[str, Any]] = {
         "required": True,
         "schema": {"type": "string"},
     },
+    "Link": {
+        "description": (
+            "RFC 8288 links to this page and to the first, previous, next and last ones, the"
+            ' same URLs as the body\'s links: <url>; rel="next", ...'
+        ),
+        "required": True,
+        "schema": {"type": "string"},
+    },
 }
 
 _PARAMETERS: dict[str, dict[str, Any]] = {
