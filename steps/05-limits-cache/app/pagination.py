@@ -65,8 +65,9 @@ def page_links(page: Page[Any]) -> dict[str, str]:
     """The URLs of this page, the first, the previous, the next and the last (RFC 8288 names).
 
     Each is this request's path with ``page`` and ``per_page`` first, then the rest of its query
-    in sorted order, so filters and sort travel along and a query always gives the same URLs. ``prev`` and ``next`` are left out
-    where there is no such page; from a page past the end, ``prev`` leads back to the last one.
+    in sorted order: filters and sort travel along, and one query always gives the same URLs.
+    ``prev`` and ``next`` are left out where there is no such page; from a page past the end,
+    ``prev`` leads back to the last one.
     """
     last = max(1, math.ceil(page.total / page.per_page))
     numbers = {"self": page.page, "first": 1}
