@@ -19,6 +19,7 @@ from apispec_webframeworks.flask import FlaskPlugin
 from flask import Flask
 from werkzeug.routing import Rule
 
+from app.errors import HTTP_ERRORS
 from app.ids import MAX_ID
 
 # Docstrings name their schemas as strings ("BookPageSchema"). apispec looks such names up in
@@ -78,32 +79,66 @@ _TAGS = [
 
 _REQUEST_ID_EXAMPLE = "0b6f2f5c1c9a4e4d8f7e2a3b4c5d6e7f"
 
-ERROR_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "description": "The body of every error response.",
-    "required": ["code", "message", "details", "request_id"],
-    "properties": {
-        "code": {
-            "type": "string",
-            "pattern": "^[a-z][a-z0-9_]*$",
-            "description": "A stable, snake_case name for the error, for programs.",
-        },
-        "message": {"type": "string", "description": "A sentence for a person."},
-        "details": {"type": "object", "description": "More about the error; may be empty."},
-        "request_id": {"type": "string", "description": "The value of the X-Request-ID header."},
-    },
-    "additionalProperties": False,
-}
 
-# A 422 is an error whose details map each field to its messages.
-VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
-    "allOf": [{"$ref": "#/components/schemas/Error"}],
-    "properties": {
-        "details": {
-            "type": "object",
-            "additionalProperties": {"type": "array", "items": {"type": "string"}},
-        }
+def _error_schema(description: str, details: dict[str, Any]) -> dict[str, Any]:
+    """One member of the error family: the four keys every error answers, ``details`` typed.
+
+    Each member is a whole object rather than an ``allOf`` over ``Error``: a client generator
+    then makes one plain class per member, each ``details`` a named type of its own.
+    """
+    return {
+        "type": "object",
+        "description": description,
+        "required": ["code", "message", "details", "request_id"],
+        "properties": {
+            "code": {
+                "type": "string",
+                "pattern": "^[a-z][a-z0-9_]*$",
+                "description": "A stable, snake_case name for the error, for programs.",
+            },
+            "message": {"type": "string", "description": "A sentence for a person."},
+            "details": details,
+            "request_id": {
+                "type": "string",
+                "description": "The value of the X-Request-ID header.",
+            },
+        },
+        "additionalProperties": False,
+    }
+
+
+# The error family: the body of every error response, and the members whose details carry data.
+_ERROR_SCHEMAS: dict[str, dict[str, Any]] = {
+    "FieldErrors": {
+        "type": "object",
+        "description": "Each refused field (or _schema, _body) and why it was refused.",
+        "additionalProperties": {"type": "array", "items": {"type": "string"}},
     },
+    "ConflictDetails": {
+        "type": "object",
+        "description": "What a conflict is about, when it carries data.",
+        "properties": {
+            "active_loans": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "The copies on loan (copies_below_active_loans).",
+            },
+        },
+        "additionalProperties": False,
+    },
+    "Error": _error_schema(
+        "The body of every error response.",
+        {"type": "object", "description": "More about the error; may be empty."},
+    ),
+    "ValidationError": _error_schema(
+        "The input failed validation: details maps each field to its messages.",
+        {"$ref": "#/components/schemas/FieldErrors"},
+    ),
+    "ConflictError": _error_schema(
+        "The request clashes with the current state; code names the clash"
+        " (already_borrowed, book_unavailable, isbn_taken...).",
+        {"$ref": "#/components/schemas/ConflictDetails"},
+    ),
 }
 
 _HEADERS: dict[str, dict[str, Any]] = {
@@ -143,54 +178,43 @@ _PARAMETERS: dict[str, dict[str, Any]] = {
 
 
 class _ErrorResponse(NamedTuple):
-    """A reusable error response: its status, what it means, and an example body."""
+    """A reusable error response: what its status means, and the schema of its body."""
 
-    status: int
     description: str
-    code: str
-    message: str
+    schema: str
 
 
-_ERROR_RESPONSES: dict[str, _ErrorResponse] = {
-    "BadRequest": _ErrorResponse(
-        400, "The request is malformed.", "bad_request", "The body is not valid JSON."
-    ),
-    "Unauthorized": _ErrorResponse(
+# The example of each response is the code and message errors.HTTP_ERRORS gives its status: the
+# table the API answers from, so the document cannot show a message the API never sends.
+_ERROR_RESPONSES: dict[str, tuple[int, _ErrorResponse]] = {
+    "BadRequest": (400, _ErrorResponse("The request is malformed.", "Error")),
+    "Unauthorized": (
         401,
-        "The bearer token is missing, invalid or expired.",
-        "unauthorized",
-        "Missing or invalid access token.",
+        _ErrorResponse("The bearer token is missing, invalid or expired.", "Error"),
     ),
-    "Forbidden": _ErrorResponse(
+    "Forbidden": (
         403,
-        "The token is valid but does not allow this action.",
-        "forbidden",
-        "You are not allowed to do this.",
+        _ErrorResponse("The token is valid but does not allow this action.", "Error"),
     ),
-    "NotFound": _ErrorResponse(404, "No such resource.", "not_found", "Book 42 does not exist."),
-    "Conflict": _ErrorResponse(
+    "NotFound": (404, _ErrorResponse("No such resource.", "Error")),
+    "Conflict": (
         409,
-        "The request conflicts with the resource's current state.",
-        "conflict",
-        "This loan has already been returned.",
+        _ErrorResponse("The request conflicts with the resource's current state.", "ConflictError"),
     ),
-    "UnsupportedMediaType": _ErrorResponse(
+    "UnsupportedMediaType": (
         415,
-        "The body is not sent as application/json.",
-        "unsupported_media_type",
-        "Send the body as application/json.",
+        _ErrorResponse("The body is not sent as application/json.", "Error"),
     ),
-    "ValidationError": _ErrorResponse(
+    "ValidationError": (
         422,
-        "The input failed validation; details maps each field to its messages.",
-        "validation_error",
-        "The input is not valid.",
+        _ErrorResponse(
+            "The input failed validation; details maps each field to its messages.",
+            "ValidationError",
+        ),
     ),
-    "RateLimited": _ErrorResponse(
+    "RateLimited": (
         429,
-        "Too many requests; wait for Retry-After seconds.",
-        "rate_limited",
-        "Too many requests. Try again later.",
+        _ErrorResponse("Too many requests; wait for Retry-After seconds.", "Error"),
     ),
 }
 _VALIDATION_DETAILS_EXAMPLE = {"title": ["Missing data for required field."]}
@@ -238,8 +262,8 @@ def _add_components(spec: APISpec) -> None:
     # a docstring cannot say "partial", so these bodies get components of their own.
     spec.components.schema("AuthorPatch", schema=AuthorInputSchema(partial=True))
     spec.components.schema("BookPatch", schema=BookInputSchema(partial=True))
-    spec.components.schema("Error", ERROR_SCHEMA)
-    spec.components.schema("ValidationError", VALIDATION_ERROR_SCHEMA)
+    for name, schema in _ERROR_SCHEMAS.items():
+        spec.components.schema(name, schema)
     for name, header in _HEADERS.items():
         spec.components.header(name, header)
     for name, parameter in _PARAMETERS.items():
@@ -254,16 +278,15 @@ def _add_components(spec: APISpec) -> None:
             },
         },
     )
-    for name, error in _ERROR_RESPONSES.items():
-        is_validation = error.status == 422
-        schema_name = "ValidationError" if is_validation else "Error"
+    for name, (status, error) in _ERROR_RESPONSES.items():
+        code, message = HTTP_ERRORS[status]
         headers = {"X-Request-ID": {"$ref": "#/components/headers/X-Request-ID"}}
-        if error.status == 429:
+        if status == 429:
             headers["Retry-After"] = {"$ref": "#/components/headers/Retry-After"}
         example = {
-            "code": error.code,
-            "message": error.message,
-            "details": _VALIDATION_DETAILS_EXAMPLE if is_validation else {},
+            "code": code,
+            "message": message,
+            "details": _VALIDATION_DETAILS_EXAMPLE if status == 422 else {},
             "request_id": _REQUEST_ID_EXAMPLE,
         }
         spec.components.response(
@@ -273,7 +296,7 @@ def _add_components(spec: APISpec) -> None:
                 "headers": headers,
                 "content": {
                     "application/json": {
-                        "schema": {"$ref": f"#/components/schemas/{schema_name}"},
+                        "schema": {"$ref": f"#/components/schemas/{error.schema}"},
                         "example": example,
                     }
                 },

@@ -11,13 +11,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from contract_checks import resolve, validate_against
+from contract_checks import JSON, resolve, validate_against
 from flask import Flask
 from flask.testing import FlaskClient
 from jsonschema import ValidationError
 from openapi_spec_validator import OpenAPIV31SpecValidator
 from werkzeug.routing import Rule
 
+from app.errors import HTTP_ERRORS
 from app.openapi import build_spec
 
 HTTP_METHODS = ("get", "put", "post", "patch", "delete")
@@ -193,17 +194,47 @@ def test_error_responses_are_the_shared_components(document: dict[str, Any]) -> 
     assert off_contract == []
 
 
+# The member of the error family each shared error response answers with.
+ERROR_BODIES = {"409": "ConflictError", "422": "ValidationError", "503": "UnavailableError"}
+
+
 @pytest.mark.task("06.2")
 def test_every_error_response_has_the_error_body_and_an_example(document: dict[str, Any]) -> None:
     for status, name in ERROR_RESPONSES.items():
         response = document["components"]["responses"][name]
         media = response["content"]["application/json"]
-        schema = "ValidationError" if status == "422" else "Error"
+        schema = ERROR_BODIES.get(status, "Error")
 
         assert media["schema"] == {"$ref": f"#/components/schemas/{schema}"}
         assert set(media["example"]) == {"code", "message", "details", "request_id"}
         assert "X-Request-ID" in response["headers"]
     assert "Retry-After" in document["components"]["responses"]["RateLimited"]["headers"]
+
+
+@pytest.mark.task("06.2")
+def test_error_examples_are_what_the_api_answers(document: dict[str, Any]) -> None:
+    shown = {
+        status: (example["code"], example["message"])
+        for status, name in ERROR_RESPONSES.items()
+        for example in [document["components"]["responses"][name]["content"][JSON]["example"]]
+    }
+
+    assert shown == {status: HTTP_ERRORS[int(status)] for status in ERROR_RESPONSES}
+
+
+@pytest.mark.task("06.2")
+def test_every_error_body_has_the_four_keys_and_typed_details(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    family = {"Error", *ERROR_BODIES.values()}
+
+    for name in family:
+        assert schemas[name]["required"] == ["code", "message", "details", "request_id"], name
+    assert schemas["ValidationError"]["properties"]["details"] == {
+        "$ref": "#/components/schemas/FieldErrors"
+    }
+    assert schemas["ConflictError"]["properties"]["details"] == {
+        "$ref": "#/components/schemas/ConflictDetails"
+    }
 
 
 @pytest.mark.task("06.2")
