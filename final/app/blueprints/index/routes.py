@@ -3,36 +3,18 @@
 from flask import Blueprint, url_for
 
 from app.blueprints.docs.routes import DOCS_URL
+from app.operations import operation
 
 index_bp = Blueprint("index", __name__)
 
 
 @index_bp.get("/")
+@operation(response="ApiIndex", tag="meta")
 def index() -> dict[str, object]:
     """Name the API, link to each collection and its docs, and give each item's URL template.
 
     The templates are RFC 6570 URI templates: a client fills in ``{id}`` instead of gluing
     strings together from what it guessed about the URL layout.
-    ---
-    get:
-      tags: [meta]
-      responses:
-        200:
-          description: Links to every collection and the docs, and the URL template of each item.
-          content:
-            application/json:
-              schema:
-                type: object
-                properties:
-                  name: {type: string}
-                  version: {type: string}
-                  links:
-                    type: object
-                    additionalProperties: {type: string}
-                  templates:
-                    type: object
-                    description: RFC 6570 URI templates of the items, such as /api/v1/books/{id}.
-                    additionalProperties: {type: string}
     """
     return {
         "name": "Library API",
