@@ -19,8 +19,13 @@ R = TypeVar("R")
 
 
 def current_user() -> User:
-    """The user of the verified access token (call only after the token was checked)."""
-    user: User = get_current_user()
+    """The user of the verified access token (call only after the token was checked).
+
+    A service client's token acts for no user, so a route that needs one refuses it with 403.
+    """
+    user = get_current_user()
+    if not isinstance(user, User):
+        raise Forbidden("A service client's token acts for no user; this needs a user's token.")
     return user
 
 

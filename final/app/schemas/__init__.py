@@ -8,6 +8,15 @@ from app.schemas.authors import (
     AuthorSchema,
 )
 from app.schemas.books import BookInputSchema, BookListQuerySchema, BookPageSchema, BookSchema
+from app.schemas.clients import (
+    ClientCreateSchema,
+    ClientListQuerySchema,
+    ClientPageSchema,
+    ClientSchema,
+    GrantListSchema,
+    GrantSchema,
+    IssuedSecretSchema,
+)
 from app.schemas.loans import (
     LoanCreateSchema,
     LoanListQuerySchema,
@@ -26,6 +35,13 @@ __all__ = [
     "BookListQuerySchema",
     "BookPageSchema",
     "BookSchema",
+    "ClientCreateSchema",
+    "ClientListQuerySchema",
+    "ClientPageSchema",
+    "ClientSchema",
+    "GrantListSchema",
+    "GrantSchema",
+    "IssuedSecretSchema",
     "LoanCreateSchema",
     "LoanListQuerySchema",
     "LoanPageSchema",

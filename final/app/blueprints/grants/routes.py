@@ -1,0 +1,54 @@
+"""Grant routes: the clients a member let act for them, and taking that back."""
+
+from typing import Any
+
+from flask import Blueprint, Response
+
+from app.permissions import current_user, login_required
+from app.schemas import GrantListSchema
+from app.services import clients
+
+grants_bp = Blueprint("grants", __name__)
+
+grant_list_schema = GrantListSchema()
+
+
+@grants_bp.get("")
+@login_required
+def list_grants() -> dict[str, Any]:
+    """List the clients you let act for you, with the scopes you granted.
+    ---
+    get:
+      tags: [users]
+      security: [{bearerAuth: []}]
+      responses:
+        200:
+          description: Your live grants, newest first.
+          content:
+            application/json:
+              schema: GrantListSchema
+        403:
+          $ref: '#/components/responses/Forbidden'
+    """
+    body: dict[str, Any] = grant_list_schema.dump({"items": clients.list_grants(current_user())})
+    return body
+
+
+@grants_bp.delete("/<int:grant_id>")
+@login_required
+def revoke_grant(grant_id: int) -> Response:
+    """Revoke a grant: the client's refresh token stops working at once.
+    ---
+    delete:
+      tags: [users]
+      security: [{bearerAuth: []}]
+      responses:
+        204:
+          description: Revoked.
+        403:
+          $ref: '#/components/responses/Forbidden'
+        404:
+          $ref: '#/components/responses/NotFound'
+    """
+    clients.revoke_grant(user=current_user(), grant_id=grant_id)
+    return Response(status=204)
