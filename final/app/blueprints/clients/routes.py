@@ -91,7 +91,7 @@ def list_clients() -> dict[str, Any]:
     return body
 
 
-@clients_bp.get("/<int:client_pk>")
+@clients_bp.get("/<id:client_pk>")
 @roles_required("admin")
 def get_client(client_pk: int) -> dict[str, Any]:
     """Fetch an OAuth 2 client (admins only).
@@ -114,7 +114,7 @@ def get_client(client_pk: int) -> dict[str, Any]:
     return body
 
 
-@clients_bp.post("/<int:client_pk>/secret")
+@clients_bp.post("/<id:client_pk>/secret")
 @roles_required("admin")
 def rotate_client_secret(client_pk: int) -> dict[str, Any]:
     """Give a client a new secret (admins only); the old one works until the overlap ends.
@@ -137,7 +137,7 @@ def rotate_client_secret(client_pk: int) -> dict[str, Any]:
     return body
 
 
-@clients_bp.delete("/<int:client_pk>")
+@clients_bp.delete("/<id:client_pk>")
 @roles_required("admin")
 def revoke_client(client_pk: int) -> Response:
     """Revoke a client (admins only): its secrets, codes, grants and tokens stop working.

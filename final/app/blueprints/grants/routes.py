@@ -34,7 +34,7 @@ def list_grants() -> dict[str, Any]:
     return body
 
 
-@grants_bp.delete("/<int:grant_id>")
+@grants_bp.delete("/<id:grant_id>")
 @login_required
 def revoke_grant(grant_id: int) -> Response:
     """Revoke a grant: the client's refresh token stops working at once.
