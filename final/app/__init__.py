@@ -18,6 +18,7 @@ from app.blueprints.index import index_bp
 from app.blueprints.loans import loans_bp
 from app.blueprints.oauth import oauth_bp
 from app.blueprints.users import users_bp
+from app.blueprints.well_known import well_known_bp
 from app.body_limit import ChunkedBodyLimit
 from app.commands import register_commands
 from app.config import load_config
@@ -61,6 +62,7 @@ def create_app(config_name: str | None = None) -> Flask:
 def register_blueprints(app: Flask) -> None:
     """Mount each domain's blueprint at its URL prefix."""
     app.register_blueprint(health_bp)
+    app.register_blueprint(well_known_bp)
     app.register_blueprint(index_bp, url_prefix="/api/v1")
     app.register_blueprint(auth_bp, url_prefix="/api/v1/auth")
     app.register_blueprint(users_bp, url_prefix="/api/v1/users")

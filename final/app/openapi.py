@@ -24,6 +24,7 @@ from app.ids import MAX_ID
 # Docstrings name their schemas as strings ("BookPageSchema"). apispec looks such names up in
 # marshmallow's class registry, which knows every schema once app.schemas has been imported.
 from app.schemas import AuthorInputSchema, BookInputSchema
+from app.scopes import REQUIRED_SCOPES_ATTRIBUTE, SCOPES
 
 OPENAPI_VERSION = "3.1.0"
 
@@ -51,7 +52,7 @@ _CONVERTER_SCHEMAS: dict[str, dict[str, Any]] = {
 
 # Flask-Limiter's default limit covers every route except these, which the orchestrator polls.
 _RATE_LIMIT_EXEMPT_ENDPOINTS = frozenset({"health.healthz", "health.readyz"})
-_BEARER_AUTH: dict[str, list[str]] = {"bearerAuth": []}
+_BEARER_SCHEME = "bearerAuth"
 
 # HEAD and OPTIONS are answered by Flask itself for every route; they are not operations of ours.
 _IMPLICIT_METHODS = frozenset({"HEAD", "OPTIONS"})
@@ -174,7 +175,8 @@ _ERROR_RESPONSES: dict[str, _ErrorResponse] = {
     ),
     "Forbidden": _ErrorResponse(
         403,
-        "The token is valid but does not allow this action.",
+        "The token is valid but does not allow this action: the role forbids it (forbidden), "
+        "or the token lacks a scope (insufficient_scope, with a WWW-Authenticate challenge).",
         "forbidden",
         "You are not allowed to do this.",
     ),
@@ -241,7 +243,9 @@ def build_spec(app: Flask) -> dict[str, Any]:
         )
     document = spec.to_dict()
     for rule in documented:
-        _complete_operations(document, rule, app.view_functions[rule.endpoint].__doc__ or "")
+        view = app.view_functions[rule.endpoint]
+        _complete_operations(document, rule, view.__doc__ or "")
+        _declare_scopes(document, rule, getattr(view, REQUIRED_SCOPES_ATTRIBUTE, ()))
     app.extensions[_EXTENSION_KEY] = document
     return document
 
@@ -254,7 +258,9 @@ def _add_components(spec: APISpec) -> None:
             "type": "http",
             "scheme": "bearer",
             "bearerFormat": "JWT",
-            "description": "An access token from POST /api/v1/auth/login.",
+            "description": "An access token from POST /api/v1/auth/login. Its `scope` claim "
+            "lists what it may do; each operation names the scopes it needs:\n\n"
+            + "\n".join(f"* `{name}`: {meaning}" for name, meaning in SCOPES.items()),
         },
     )
     # A PATCH loads the input schema with partial=True, so every field is optional; a string in
@@ -365,6 +371,22 @@ def _complete_operations(document: dict[str, Any], rule: Rule, docstring: str) -
                 )
 
 
+def _declare_scopes(document: dict[str, Any], rule: Rule, scopes: tuple[str, ...]) -> None:
+    """List the scopes a view requires in its operations' bearer security requirement.
+
+    OpenAPI 3.1 lets a requirement of a non-OAuth scheme name the scopes (roles) it needs, so
+    the scopes stay on the one scheme clients already use instead of a second, OAuth-only one.
+    """
+    if not scopes:
+        return
+    path_item = document["paths"][FlaskPlugin.flaskpath2openapi(rule.rule)]
+    for method in (rule.methods or set()) - _IMPLICIT_METHODS:
+        operation = path_item[method.lower()]
+        operation["security"] = [{_BEARER_SCHEME: list(scopes)}]
+        if "responses" in operation:
+            operation["responses"].setdefault("403", {"$ref": "#/components/responses/Forbidden"})
+
+
 def _machinery_errors(operation: dict[str, Any], endpoint: str) -> dict[str, str]:
     """The error responses (status: component) an operation gets from outside its view.
 
@@ -381,7 +403,7 @@ def _machinery_errors(operation: dict[str, Any], endpoint: str) -> dict[str, str
             "415": "UnsupportedMediaType",
             "422": "ValidationError",
         }
-    if _BEARER_AUTH in operation.get("security", []):
+    if any(_BEARER_SCHEME in requirement for requirement in operation.get("security", [])):
         # Flask-JWT-Extended answers for a missing, malformed, expired or revoked token.
         errors["401"] = "Unauthorized"
     if endpoint not in _RATE_LIMIT_EXEMPT_ENDPOINTS:

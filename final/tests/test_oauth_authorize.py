@@ -192,9 +192,11 @@ def test_the_code_and_verifier_buy_the_members_token_narrowed_to_the_scope(
     assert claims["sub"] == str(member.id)
     assert claims["scope"] == "loans:read"
     assert claims["client_id"] == reading_app.client_id
-    me = client.get("/api/v1/auth/me", headers=bearer(body["access_token"]))
-    assert me.status_code == 200
-    assert me.get_json()["id"] == member.id
+    loans = client.get("/api/v1/loans", headers=bearer(body["access_token"]))
+    assert loans.status_code == 200
+    borrow = client.post("/api/v1/loans", json={"book_id": 1}, headers=bearer(body["access_token"]))
+    assert borrow.status_code == 403
+    assert borrow.get_json()["code"] == "insufficient_scope"
 
 
 def test_denying_redirects_with_access_denied(

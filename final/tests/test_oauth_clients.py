@@ -207,7 +207,7 @@ def test_a_client_not_registered_for_a_grant_cannot_use_it(
 def test_a_service_token_is_refused_where_a_user_is_needed(
     client: FlaskClient, register_client: Callable[..., dict[str, Any]]
 ) -> None:
-    registered = register_client()
+    registered = register_client(scopes=["users:read"])
     token = client_token(
         client, registered["client"]["client_id"], registered["client_secret"]
     ).get_json()["access_token"]
@@ -216,6 +216,25 @@ def test_a_service_token_is_refused_where_a_user_is_needed(
 
     assert response.status_code == 403
     assert response.get_json()["code"] == "forbidden"
+
+
+def test_a_service_token_does_what_its_scopes_allow_and_no_more(
+    client: FlaskClient, register_client: Callable[..., dict[str, Any]]
+) -> None:
+    registered = register_client(scopes=["catalog:write"])
+    headers = bearer(
+        client_token(
+            client, registered["client"]["client_id"], registered["client_secret"]
+        ).get_json()["access_token"]
+    )
+
+    author = client.post("/api/v1/authors", json={"name": "Jane Austen"}, headers=headers)
+    loans = client.get("/api/v1/loans", headers=headers)
+
+    assert author.status_code == 201, author.get_json()
+    assert loans.status_code == 403
+    assert loans.get_json()["code"] == "insufficient_scope"
+    assert 'error="insufficient_scope"' in loans.headers["WWW-Authenticate"]
 
 
 def test_rotation_keeps_the_old_secret_valid_during_the_overlap_only(
@@ -301,12 +320,15 @@ def test_an_unknown_client_is_404(
         assert response.get_json()["code"] == "not_found"
 
 
-def test_the_metadata_document_describes_the_server_as_configured(client: FlaskClient) -> None:
+def test_the_metadata_document_describes_the_server_as_configured(
+    app: Flask, client: FlaskClient
+) -> None:
     response = client.get("/.well-known/oauth-authorization-server")
 
     assert response.status_code == 200
     body = response.get_json()
-    assert body["issuer"] == "http://localhost"
+    assert body["issuer"] == app.config["JWT_ENCODE_ISSUER"]
+    assert body["jwks_uri"] == "http://localhost/.well-known/jwks.json"
     assert body["token_endpoint"] == "http://localhost/oauth/token"
     assert body["authorization_endpoint"] == "http://localhost/oauth/authorize"
     assert body["grant_types_supported"] == [

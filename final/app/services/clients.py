@@ -13,8 +13,9 @@ from sqlalchemy import delete, select, update
 
 from app.errors import NotFound
 from app.extensions import db
+from app.ids import MAX_ID
 from app.models import AuthorizationCode, OAuthClient, OAuthGrant, User
-from app.models.base import MAX_ID, utc_now
+from app.models.base import utc_now
 from app.models.oauth import digest
 from app.pagination import Page, apply_sort, paginate
 

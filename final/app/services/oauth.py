@@ -235,13 +235,17 @@ def session_member(user_id: object, token_key: object) -> User | None:
 
 
 def server_metadata(
-    *, issuer: str, authorization_endpoint: str, token_endpoint: str
+    *, issuer: str, authorization_endpoint: str, token_endpoint: str, jwks_uri: str
 ) -> dict[str, Any]:
-    """The RFC 8414 metadata, read from the server as configured, so it cannot drift from it."""
+    """The RFC 8414 metadata, read from the server as configured, so it cannot drift from it.
+
+    The issuer is the ``iss`` of every token, and ``jwks_uri`` serves the keys that verify them.
+    """
     return {
         "issuer": issuer,
         "authorization_endpoint": authorization_endpoint,
         "token_endpoint": token_endpoint,
+        "jwks_uri": jwks_uri,
         "scopes_supported": server.scopes_supported,
         "response_types_supported": sorted(AuthorizationCodeGrant.RESPONSE_TYPES),
         "grant_types_supported": [grant.GRANT_TYPE for grant in GRANTS],

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, request
 from flask_jwt_extended import get_jwt
 
 from app.extensions import client_address, limiter
-from app.permissions import current_user, login_required, refresh_token_required
+from app.permissions import current_user, login_required, refresh_token_required, scopes_required
 from app.schemas import LoginSchema, LogoutSchema, RegisterSchema, TokenPairSchema, UserSchema
 from app.services import auth, users
 
@@ -220,6 +220,7 @@ def logout() -> Response:
 
 @auth_bp.get("/me")
 @login_required
+@scopes_required("users:read")
 def me() -> dict[str, Any]:
     """The signed-in user.
     ---

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, request
 
 from app.caching import cached_with_etag
 from app.models.user import STAFF_ROLES
-from app.permissions import roles_required
+from app.permissions import roles_required, scopes_required
 from app.schemas import AuthorInputSchema, AuthorListQuerySchema, AuthorPageSchema, AuthorSchema
 from app.services import authors
 
@@ -81,6 +81,7 @@ def get_author(author_id: int) -> dict[str, Any]:
 
 @authors_bp.post("")
 @roles_required(*STAFF_ROLES)
+@scopes_required("catalog:write")
 def create_author() -> tuple[dict[str, Any], int]:
     """Add an author (librarians and admins).
     ---
@@ -121,6 +122,7 @@ def create_author() -> tuple[dict[str, Any], int]:
 
 @authors_bp.patch("/<id:author_id>")
 @roles_required(*STAFF_ROLES)
+@scopes_required("catalog:write")
 def update_author(author_id: int) -> dict[str, Any]:
     """Change an author (librarians and admins).
     ---
@@ -164,6 +166,7 @@ def update_author(author_id: int) -> dict[str, Any]:
 
 @authors_bp.delete("/<id:author_id>")
 @roles_required(*STAFF_ROLES)
+@scopes_required("catalog:write")
 def delete_author(author_id: int) -> Response:
     """Delete an author who has no books (librarians and admins).
     ---

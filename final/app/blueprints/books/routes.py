@@ -6,7 +6,7 @@ from flask import Blueprint, Response, request
 
 from app.caching import cached_with_etag
 from app.models.user import STAFF_ROLES
-from app.permissions import roles_required
+from app.permissions import roles_required, scopes_required
 from app.schemas import BookInputSchema, BookListQuerySchema, BookPageSchema, BookSchema
 from app.services import books
 
@@ -81,6 +81,7 @@ def get_book(book_id: int) -> dict[str, Any]:
 
 @books_bp.post("")
 @roles_required(*STAFF_ROLES)
+@scopes_required("catalog:write")
 def create_book() -> tuple[dict[str, Any], int]:
     """Add a book, all its copies on the shelf (librarians and admins).
     ---
@@ -128,6 +129,7 @@ def create_book() -> tuple[dict[str, Any], int]:
 
 @books_bp.patch("/<id:book_id>")
 @roles_required(*STAFF_ROLES)
+@scopes_required("catalog:write")
 def update_book(book_id: int) -> dict[str, Any]:
     """Change a book; copies_total may not drop below the copies on loan (staff).
     ---
@@ -173,6 +175,7 @@ def update_book(book_id: int) -> dict[str, Any]:
 
 @books_bp.delete("/<id:book_id>")
 @roles_required(*STAFF_ROLES)
+@scopes_required("catalog:write")
 def delete_book(book_id: int) -> Response:
     """Delete a book and its loan history, unless a copy is on loan (librarians and admins).
     ---

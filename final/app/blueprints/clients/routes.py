@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from app.permissions import roles_required
+from app.permissions import roles_required, scopes_required
 from app.schemas import (
     ClientCreateSchema,
     ClientListQuerySchema,
@@ -35,6 +35,7 @@ def forbid_storing_the_answer(response: Response) -> Response:
 
 @clients_bp.post("")
 @roles_required("admin")
+@scopes_required("integrations:write")
 def register_client() -> tuple[dict[str, Any], int]:
     """Register an OAuth 2 client (admins only); its secret is in this answer and no other.
     ---
@@ -66,6 +67,7 @@ def register_client() -> tuple[dict[str, Any], int]:
 
 @clients_bp.get("")
 @roles_required("admin")
+@scopes_required("integrations:read")
 def list_clients() -> dict[str, Any]:
     """List the OAuth 2 clients, a page at a time (admins only).
     ---
@@ -93,6 +95,7 @@ def list_clients() -> dict[str, Any]:
 
 @clients_bp.get("/<id:client_pk>")
 @roles_required("admin")
+@scopes_required("integrations:read")
 def get_client(client_pk: int) -> dict[str, Any]:
     """Fetch an OAuth 2 client (admins only).
     ---
@@ -116,6 +119,7 @@ def get_client(client_pk: int) -> dict[str, Any]:
 
 @clients_bp.post("/<id:client_pk>/secret")
 @roles_required("admin")
+@scopes_required("integrations:write")
 def rotate_client_secret(client_pk: int) -> dict[str, Any]:
     """Give a client a new secret (admins only); the old one works until the overlap ends.
     ---
@@ -139,6 +143,7 @@ def rotate_client_secret(client_pk: int) -> dict[str, Any]:
 
 @clients_bp.delete("/<id:client_pk>")
 @roles_required("admin")
+@scopes_required("integrations:write")
 def revoke_client(client_pk: int) -> Response:
     """Revoke a client (admins only): its secrets, codes, grants and tokens stop working.
     ---

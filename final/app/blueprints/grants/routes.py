@@ -4,7 +4,7 @@ from typing import Any
 
 from flask import Blueprint, Response
 
-from app.permissions import current_user, login_required
+from app.permissions import current_user, login_required, scopes_required
 from app.schemas import GrantListSchema
 from app.services import clients
 
@@ -15,6 +15,7 @@ grant_list_schema = GrantListSchema()
 
 @grants_bp.get("")
 @login_required
+@scopes_required("users:read")
 def list_grants() -> dict[str, Any]:
     """List the clients you let act for you, with the scopes you granted.
     ---
@@ -36,6 +37,7 @@ def list_grants() -> dict[str, Any]:
 
 @grants_bp.delete("/<id:grant_id>")
 @login_required
+@scopes_required("users:write")
 def revoke_grant(grant_id: int) -> Response:
     """Revoke a grant: the client's refresh token stops working at once.
     ---

@@ -10,7 +10,7 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from app.errors import ValidationFailed
-from app.permissions import current_user, login_required
+from app.permissions import current_user, login_required, scopes_required
 from app.schemas import LoanCreateSchema, LoanListQuerySchema, LoanPageSchema, LoanSchema
 from app.services import loans
 
@@ -37,6 +37,7 @@ def idempotency_key() -> str | None:
 
 @loans_bp.post("")
 @login_required
+@scopes_required("loans:write")
 def borrow_book() -> ResponseReturnValue:
     """Borrow a copy of a book for 14 days.
 
@@ -98,6 +99,7 @@ def borrow_book() -> ResponseReturnValue:
 
 @loans_bp.get("")
 @login_required
+@scopes_required("loans:read")
 def list_loans() -> dict[str, Any]:
     """List loans: your own, or everyone's if you are staff.
     ---
@@ -127,6 +129,7 @@ def list_loans() -> dict[str, Any]:
 
 @loans_bp.get("/<id:loan_id>")
 @login_required
+@scopes_required("loans:read")
 def get_loan(loan_id: int) -> dict[str, Any]:
     """Fetch one of your loans (staff may fetch any).
     ---
@@ -152,6 +155,7 @@ def get_loan(loan_id: int) -> dict[str, Any]:
 
 @loans_bp.post("/<id:loan_id>/return")
 @login_required
+@scopes_required("loans:write")
 def return_loan(loan_id: int) -> dict[str, Any]:
     """Return a borrowed book (the borrower or staff).
     ---

@@ -29,7 +29,7 @@ from flask.typing import ResponseReturnValue
 from app.errors import ApiError
 from app.extensions import client_address, limiter
 from app.models import User
-from app.scopes import SCOPES, scopes_for_role
+from app.scopes import ROLE_SCOPES, SCOPES, parse_scope
 from app.services import auth
 from app.services.oauth import server, server_metadata, session_member
 
@@ -61,9 +61,10 @@ def issue_token() -> Response:
 def metadata() -> dict[str, object]:
     """The authorization server's metadata (RFC 8414), generated from its configuration."""
     return server_metadata(
-        issuer=request.host_url.rstrip("/"),
+        issuer=current_app.config["JWT_ENCODE_ISSUER"],
         authorization_endpoint=url_for("oauth.authorize", _external=True),
         token_endpoint=url_for("oauth.issue_token", _external=True),
+        jwks_uri=url_for("well_known.jwks", _external=True),
     )
 
 
@@ -144,7 +145,7 @@ def _sign_in(grant: AuthorizationCodeGrant) -> ResponseReturnValue:
 
 def _decide(grant: AuthorizationCodeGrant, member: User, *, allow: bool) -> Response:
     """Redirect to the client: with a code when allowed (and held), with an error otherwise."""
-    if allow and not set(grant.request.scope.split()) <= set(scopes_for_role(member.role)):
+    if allow and not parse_scope(grant.request.scope) <= ROLE_SCOPES[member.role]:
         error = InvalidScopeError(
             "You do not hold every scope this app asks for.",
             redirect_uri=grant.redirect_uri,

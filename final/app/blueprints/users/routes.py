@@ -4,7 +4,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from app.permissions import current_user, login_required, roles_required
+from app.permissions import current_user, login_required, roles_required, scopes_required
 from app.schemas import (
     LoanPageSchema,
     UserListQuerySchema,
@@ -27,6 +27,7 @@ user_loans_query_schema = UserLoanListQuerySchema()
 
 @users_bp.get("")
 @roles_required("admin")
+@scopes_required("users:read")
 def list_users() -> dict[str, Any]:
     """List users, a page at a time (admins only).
     ---
@@ -58,6 +59,7 @@ def list_users() -> dict[str, Any]:
 
 @users_bp.get("/<id:user_id>")
 @login_required
+@scopes_required("users:read")
 def get_user(user_id: int) -> dict[str, Any]:
     """Fetch a user: yourself, or anyone if you are an admin.
     ---
@@ -86,6 +88,7 @@ def get_user(user_id: int) -> dict[str, Any]:
 
 @users_bp.patch("/<id:user_id>")
 @login_required
+@scopes_required("users:write")
 def update_user(user_id: int) -> dict[str, Any]:
     """Change a user's name or password (yourself), or role (admins).
 
@@ -132,6 +135,7 @@ def update_user(user_id: int) -> dict[str, Any]:
 
 @users_bp.delete("/<id:user_id>")
 @roles_required("admin")
+@scopes_required("users:write")
 def delete_user(user_id: int) -> Response:
     """Delete a user and their loans (admins only); copies they held go back on the shelf.
 
@@ -159,6 +163,7 @@ def delete_user(user_id: int) -> Response:
 
 @users_bp.get("/<id:user_id>/loans")
 @login_required
+@scopes_required("loans:read")
 def list_user_loans(user_id: int) -> dict[str, Any]:
     """List one user's loans: your own, or anyone's if you are staff.
     ---
