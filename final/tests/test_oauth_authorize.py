@@ -3,89 +3,28 @@ the code exchange, refresh tokens a member lists and revokes, and every refusal 
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from conftest import PASSWORD, UserInfo, bearer
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_jwt_extended import decode_token
+from oauth_flow import CALLBACK, TOKEN, ReadingApp, basic, register_reading_app
 from werkzeug.test import TestResponse
 
-AUTHORIZE = "/oauth/authorize"
-TOKEN = "/oauth/token"
 GRANTS = "/api/v1/users/me/grants"
-CALLBACK = "https://reader.example/callback"
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def s256(verifier: str) -> str:
-    """The S256 challenge of ``verifier`` (RFC 7636, 4.2), computed here independently."""
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def basic(client_id: str, secret: str) -> dict[str, str]:
-    """HTTP Basic client credentials."""
-    pair = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-    return {"Authorization": f"Basic {pair}"}
-
-
-@dataclass(frozen=True)
-class ReadingApp:
-    """A registered third-party app: its credentials and the PKCE pair of one request."""
-
-    client_id: str
-    secret: str
-    verifier: str
-
-    def authorize_url(self, **overrides: str) -> str:
-        """An authorization request for ``loans:read``, with its S256 challenge."""
-        query = {
-            "response_type": "code",
-            "client_id": self.client_id,
-            "redirect_uri": CALLBACK,
-            "scope": "loans:read",
-            "state": "state-42",
-            "code_challenge": s256(self.verifier),
-            "code_challenge_method": "S256",
-        } | overrides
-        return f"{AUTHORIZE}?{urlencode(query)}"
-
-    def exchange(self, client: FlaskClient, code: str, **overrides: str) -> TestResponse:
-        """Redeem ``code`` at the token endpoint with this app's verifier."""
-        form = {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": CALLBACK,
-            "code_verifier": self.verifier,
-        } | overrides
-        return client.post(TOKEN, data=form, headers=basic(self.client_id, self.secret))
 
 
 @pytest.fixture
 def reading_app(client: FlaskClient, auth_headers: Callable[[str], dict[str, str]]) -> ReadingApp:
     """A reading app registered for the code flow with refresh tokens."""
-    response = client.post(
-        "/api/v1/clients",
-        json={
-            "name": "Reading app",
-            "scopes": ["catalog:read", "loans:read"],
-            "grant_types": ["authorization_code", "refresh_token"],
-            "redirect_uris": [CALLBACK],
-        },
-        headers=auth_headers("admin"),
-    )
-    assert response.status_code == 201, response.get_json()
-    body = response.get_json()
-    return ReadingApp(body["client"]["client_id"], body["client_secret"], secrets.token_urlsafe(48))
+    return register_reading_app(client, auth_headers("admin"))
 
 
 @pytest.fixture
