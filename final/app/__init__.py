@@ -7,6 +7,7 @@ configuration, and keeps import order from ever mattering.
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.blueprints.api_keys import api_keys_bp
 from app.blueprints.auth import auth_bp
 from app.blueprints.authors import authors_bp
 from app.blueprints.books import books_bp
@@ -71,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(authors_bp, url_prefix="/api/v1/authors")
     app.register_blueprint(books_bp, url_prefix="/api/v1/books")
     app.register_blueprint(loans_bp, url_prefix="/api/v1/loans")
+    app.register_blueprint(api_keys_bp, url_prefix="/api/v1/api-keys")
     app.register_blueprint(oauth_bp)
     app.register_blueprint(docs_bp)
     app.register_blueprint(swagger_ui_bp)

@@ -53,6 +53,7 @@ _CONVERTER_SCHEMAS: dict[str, dict[str, Any]] = {
 # Flask-Limiter's default limit covers every route except these, which the orchestrator polls.
 _RATE_LIMIT_EXEMPT_ENDPOINTS = frozenset({"health.healthz", "health.readyz"})
 _BEARER_SCHEME = "bearerAuth"
+_API_KEY_SCHEME = "apiKeyAuth"
 
 # HEAD and OPTIONS are answered by Flask itself for every route; they are not operations of ours.
 _IMPLICIT_METHODS = frozenset({"HEAD", "OPTIONS"})
@@ -83,6 +84,7 @@ _TAGS = [
     {"name": "books", "description": "The catalogue, with the number of copies available."},
     {"name": "loans", "description": "Borrowing and returning books."},
     {"name": "clients", "description": "OAuth 2 clients: services and apps members delegate to."},
+    {"name": "api-keys", "description": "Keys for internal integrations (admins)."},
 ]
 
 _REQUEST_ID_EXAMPLE = "0b6f2f5c1c9a4e4d8f7e2a3b4c5d6e7f"
@@ -244,8 +246,8 @@ def build_spec(app: Flask) -> dict[str, Any]:
     document = spec.to_dict()
     for rule in documented:
         view = app.view_functions[rule.endpoint]
-        _complete_operations(document, rule, view.__doc__ or "")
         _declare_scopes(document, rule, getattr(view, REQUIRED_SCOPES_ATTRIBUTE, ()))
+        _complete_operations(document, rule, view.__doc__ or "")
     app.extensions[_EXTENSION_KEY] = document
     return document
 
@@ -261,6 +263,16 @@ def _add_components(spec: APISpec) -> None:
             "description": "An access token from POST /api/v1/auth/login. Its `scope` claim "
             "lists what it may do; each operation names the scopes it needs:\n\n"
             + "\n".join(f"* `{name}`: {meaning}" for name, meaning in SCOPES.items()),
+        },
+    )
+    spec.components.security_scheme(
+        _API_KEY_SCHEME,
+        {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-API-Key",
+            "description": "An API key from POST /api/v1/api-keys (also accepted as "
+            "`Authorization: ApiKey <key>`), on the operations that name their scopes.",
         },
     )
     # A PATCH loads the input schema with partial=True, so every field is optional; a string in
@@ -372,17 +384,18 @@ def _complete_operations(document: dict[str, Any], rule: Rule, docstring: str) -
 
 
 def _declare_scopes(document: dict[str, Any], rule: Rule, scopes: tuple[str, ...]) -> None:
-    """List the scopes a view requires in its operations' bearer security requirement.
+    """Name the scopes a view requires in its operations' security: a token or an API key.
 
     OpenAPI 3.1 lets a requirement of a non-OAuth scheme name the scopes (roles) it needs, so
-    the scopes stay on the one scheme clients already use instead of a second, OAuth-only one.
+    the scopes stay on the schemes clients already use instead of a second, OAuth-only one.
+    The errors that come with them (401, 403) are added here too, once for every such view.
     """
     if not scopes:
         return
     path_item = document["paths"][FlaskPlugin.flaskpath2openapi(rule.rule)]
     for method in (rule.methods or set()) - _IMPLICIT_METHODS:
-        operation = path_item[method.lower()]
-        operation["security"] = [{_BEARER_SCHEME: list(scopes)}]
+        operation = path_item.setdefault(method.lower(), {})
+        operation["security"] = [{_BEARER_SCHEME: list(scopes)}, {_API_KEY_SCHEME: list(scopes)}]
         if "responses" in operation:
             operation["responses"].setdefault("403", {"$ref": "#/components/responses/Forbidden"})
 

@@ -314,7 +314,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             "JWT_PRIVATE_KEY": private_pem(generate_key()),
         }
     else:
-        env |= {"APP_CONFIG": "development", "DATABASE_URL": f"sqlite:///{workdir / 'app.db'}"}
+        env |= {
+            "APP_CONFIG": "development",
+            "DATABASE_URL": f"sqlite:///{workdir / 'app.db'}",
+            "JWT_KEYS_DIR": str(workdir / "jwt-keys"),
+        }
     log = workdir / "server.log"
     with log.open("w") as output:
         process = subprocess.Popen(  # noqa: S603  (the Dockerfile's own command)

@@ -105,13 +105,18 @@ def test_a_refreshed_pair_keeps_the_narrower_grant(
     assert response.get_json()["code"] == "insufficient_scope"
 
 
+def both(scope: str) -> list[dict[str, list[str]]]:
+    """A security requirement met by a token or an API key granted ``scope``."""
+    return [{"bearerAuth": [scope]}, {"apiKeyAuth": [scope]}]
+
+
 def test_the_document_declares_each_operations_scopes(client: FlaskClient) -> None:
     document: dict[str, Any] = client.get("/openapi.json").get_json()
     paths = document["paths"]
 
-    assert paths["/api/v1/books"]["post"]["security"] == [{"bearerAuth": ["catalog:write"]}]
-    assert paths["/api/v1/loans"]["get"]["security"] == [{"bearerAuth": ["loans:read"]}]
-    assert paths["/api/v1/loans"]["post"]["security"] == [{"bearerAuth": ["loans:write"]}]
+    assert paths["/api/v1/books"]["post"]["security"] == both("catalog:write")
+    assert paths["/api/v1/loans"]["get"]["security"] == both("loans:read")
+    assert paths["/api/v1/loans"]["post"]["security"] == both("loans:write")
     named = {
         scope
         for path_item in paths.values()

@@ -1,7 +1,7 @@
 """OAuth 2 clients, their authorization codes, and the grants members give them
 
 Revision ID: 1fdea563d279
-Revises: f9dc365faf2c
+Revises: cef7f58cddc2
 Create Date: 2026-12-02 14:02:59.937082
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 
 # Revision identifiers, used by Alembic to order the migrations.
 revision = "1fdea563d279"
-down_revision = "f9dc365faf2c"
+down_revision = "cef7f58cddc2"
 branch_labels = None
 depends_on = None
 

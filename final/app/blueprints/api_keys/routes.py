@@ -1,0 +1,111 @@
+"""``/api/v1/api-keys``: make a key (shown once), list the keys, and revoke one."""
+
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from app.permissions import current_user, roles_required, scopes_required
+from app.schemas import (
+    ApiKeyCreateSchema,
+    ApiKeyListQuerySchema,
+    ApiKeyPageSchema,
+    ApiKeySchema,
+    NewApiKeySchema,
+)
+from app.services import api_keys
+
+api_keys_bp = Blueprint("api_keys", __name__)
+
+create_schema = ApiKeyCreateSchema()
+query_schema = ApiKeyListQuerySchema()
+page_schema = ApiKeyPageSchema()
+api_key_schema = ApiKeySchema()
+new_api_key_schema = NewApiKeySchema()
+
+
+@api_keys_bp.after_request
+def forbid_storing_the_answer(response: Response) -> Response:
+    """Keep every cache from storing an answer that may hold a key."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@api_keys_bp.post("")
+@roles_required("admin")
+@scopes_required("integrations:write")
+def create_api_key() -> tuple[dict[str, Any], int]:
+    """Make an API key with some of your scopes; the answer is the only time it is shown.
+    ---
+    post:
+      tags: [api-keys]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: ApiKeyCreateSchema
+            example: {name: Nightly stock sync, scopes: ["catalog:write"], expires_in_days: 30}
+      responses:
+        201:
+          description: The new key, with the key itself.
+          content:
+            application/json:
+              schema: NewApiKeySchema
+        403:
+          $ref: '#/components/responses/Forbidden'
+    """
+    data = create_schema.load(request.get_json())
+    made = api_keys.create_api_key(owner=current_user(), **data)
+    body: dict[str, Any] = new_api_key_schema.dump(made.api_key)
+    body["key"] = made.key
+    return body, 201
+
+
+@api_keys_bp.get("")
+@roles_required("admin")
+@scopes_required("integrations:read")
+def list_api_keys() -> dict[str, Any]:
+    """List the API keys, revoked and expired ones too, a page at a time.
+    ---
+    get:
+      tags: [api-keys]
+      parameters:
+      - in: query
+        schema: ApiKeyListQuerySchema
+      responses:
+        200:
+          description: A page of keys (never the keys themselves).
+          content:
+            application/json:
+              schema: ApiKeyPageSchema
+        403:
+          $ref: '#/components/responses/Forbidden'
+        422:
+          $ref: '#/components/responses/ValidationError'
+    """
+    query = query_schema.load(request.args)
+    body: dict[str, Any] = page_schema.dump(api_keys.list_api_keys(**query))
+    return body
+
+
+@api_keys_bp.post("/<id:api_key_id>/revoke")
+@roles_required("admin")
+@scopes_required("integrations:write")
+def revoke_api_key(api_key_id: int) -> dict[str, Any]:
+    """Revoke an API key at once; revoking it again answers the same.
+    ---
+    post:
+      tags: [api-keys]
+      responses:
+        200:
+          description: The key, now revoked.
+          content:
+            application/json:
+              schema: ApiKeySchema
+        403:
+          $ref: '#/components/responses/Forbidden'
+        404:
+          $ref: '#/components/responses/NotFound'
+    """
+    api_key = api_keys.revoke_api_key(api_key_id=api_key_id, by=current_user())
+    body: dict[str, Any] = api_key_schema.dump(api_key)
+    return body
