@@ -31,8 +31,10 @@ NOTEBOOKS = ROOT / "notebooks"
 API_URL_VARIABLE = "LIBRARY_API_URL"
 # Where the served app writes its log, for the notebook that looks for one request's line in it.
 API_LOG_VARIABLE = "LIBRARY_API_LOG"
-# Where the served app keeps its signing keys, for the notebook that rotates them.
+# Where the served app keeps its signing keys, and the folder it runs in, for the notebook that
+# rotates them with the app's own command.
 KEYS_DIR_VARIABLE = "JWT_KEYS_DIR"
+APP_FOLDER_VARIABLE = "LIBRARY_API_FOLDER"
 KERNEL = "python3"
 
 # The notebooks run on the final app's default limits, as `make run` serves it: only failed
@@ -116,8 +118,8 @@ def serve_final(
     with the demo data (``seed``), then ``run`` Flask's development server. ``settings`` are extra
     environment variables (by default the classroom rate limits). The server is stopped when the
     ``with`` block ends, also when it ends with an error, so no test leaves a server behind.
-    While it serves, ``LIBRARY_API_LOG`` names the file its log goes to and ``JWT_KEYS_DIR``
-    its signing keyring.
+    While it serves, ``LIBRARY_API_LOG`` names the file its log goes to, ``JWT_KEYS_DIR`` its
+    signing keyring and ``LIBRARY_API_FOLDER`` the folder it runs in.
     """
     environment = {
         **os.environ,
@@ -137,7 +139,11 @@ def serve_final(
         log = Path(folder) / "server.log"
         # A throwaway signing keyring, so a notebook that rotates keys leaves the checkout's own
         # development keys alone; `flask keys rotate` in a kernel finds it in the environment.
-        exported = {API_LOG_VARIABLE: str(log), KEYS_DIR_VARIABLE: str(Path(folder) / "jwt-keys")}
+        exported = {
+            API_LOG_VARIABLE: str(log),
+            KEYS_DIR_VARIABLE: str(Path(folder) / "jwt-keys"),
+            APP_FOLDER_VARIABLE: str(FINAL),
+        }
         with log.open("wb") as output, _exported(exported):
             # --no-reload: one process, so stopping it stops the server (the reloader would fork).
             server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
