@@ -99,7 +99,7 @@ class InsufficientScope(Forbidden):
     def __init__(self, needed: tuple[str, ...]) -> None:
         scope = " ".join(needed)
         super().__init__(
-            f"This token lacks the scopes this needs: {scope}.", details={"scope": scope}
+            f"The token or API key lacks a scope this needs: {scope}.", details={"scope": scope}
         )
         self.headers["WWW-Authenticate"] = f'Bearer error="insufficient_scope", scope="{scope}"'
 

@@ -22,7 +22,8 @@ from flask_jwt_extended import get_current_user, get_jwt, verify_jwt_in_request
 from app.errors import Forbidden, InsufficientScope, Unauthorized
 from app.extensions import calling_api_key, presented_api_key
 from app.models import OAuthClient, User
-from app.scopes import REQUIRED_SCOPES_ATTRIBUTE, ROLE_SCOPES, parse_scope
+from app.operations import declared, record
+from app.scopes import ROLE_SCOPES, parse_scope
 
 # Where the request's API key is kept once it has authenticated the request (and only then).
 _SIGNED_IN_KEY = "signed_in_api_key"
@@ -69,16 +70,23 @@ def authenticate(*, api_key_allowed: bool) -> None:
     verify_jwt_in_request()
 
 
+def takes_api_key(view: Callable[..., object]) -> bool:
+    """Whether ``view`` names the scopes it needs, and so may be called with an API key."""
+    operation = declared(view)
+    return operation is not None and bool(operation.scopes)
+
+
 def login_required(view: Callable[P, R]) -> Callable[P, R]:
     """Allow the view to any user with a valid access token; 401 otherwise."""
-    api_key_allowed = hasattr(view, REQUIRED_SCOPES_ATTRIBUTE)
+    api_key_allowed = takes_api_key(view)
 
     @wraps(view)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         authenticate(api_key_allowed=api_key_allowed)
         return view(*args, **kwargs)
 
-    return wrapper
+    # The OpenAPI document reads this: the view needs a bearer token, and so may answer 401.
+    return record(wrapper, bearer=True)
 
 
 def refresh_token_required(view: Callable[P, R]) -> Callable[P, R]:
@@ -89,7 +97,7 @@ def refresh_token_required(view: Callable[P, R]) -> Callable[P, R]:
         verify_jwt_in_request(refresh=True)
         return view(*args, **kwargs)
 
-    return wrapper
+    return record(wrapper, bearer=True)
 
 
 def roles_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -100,7 +108,7 @@ def roles_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """
 
     def decorator(view: Callable[P, R]) -> Callable[P, R]:
-        scoped = hasattr(view, REQUIRED_SCOPES_ATTRIBUTE)
+        scoped = takes_api_key(view)
 
         @wraps(view)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -111,30 +119,28 @@ def roles_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
                 raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
             return view(*args, **kwargs)
 
-        return wrapper
+        return record(wrapper, bearer=True, errors=frozenset({403}))
 
     return decorator
 
 
 def granted_scopes() -> frozenset[str]:
-    """The scopes of the verified token or API key that its user's role (or client) still grants."""
+    """The scopes of the token or API key that its user's role (or its client) still grants."""
     api_key = g.get(_SIGNED_IN_KEY)
     if api_key is not None:
         return parse_scope(api_key.scope) & ROLE_SCOPES.get(api_key.owner.role, frozenset())
     client = service_client()
-    held = (
-        frozenset(client.scopes)
-        if client is not None
-        else ROLE_SCOPES.get(current_user().role, frozenset())
-    )
-    return parse_scope(get_jwt().get("scope")) & held
+    if client is not None:
+        return parse_scope(get_jwt().get("scope")) & frozenset(client.scopes)
+    return parse_scope(get_jwt().get("scope")) & ROLE_SCOPES.get(current_user().role, frozenset())
 
 
 def scopes_required(*scopes: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Allow the view to credentials granted every one of ``scopes``: 401 without, else 403.
 
-    The view is marked with the scopes, so the decorators above it accept an API key and the
-    OpenAPI document lists the scopes on its operation.
+    Recorded on the view, the scopes let the decorators above it accept an API key, and the
+    OpenAPI document list them on the operation. Put it under ``login_required`` or
+    ``roles_required``, so the role is checked first.
     """
 
     def decorator(view: Callable[P, R]) -> Callable[P, R]:
@@ -145,7 +151,6 @@ def scopes_required(*scopes: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
                 raise InsufficientScope(scopes)
             return view(*args, **kwargs)
 
-        setattr(wrapper, REQUIRED_SCOPES_ATTRIBUTE, scopes)
-        return wrapper
+        return record(wrapper, bearer=True, scopes=scopes, errors=frozenset({403}))
 
     return decorator

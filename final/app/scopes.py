@@ -32,9 +32,6 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
     "admin": ADMIN_SCOPES,
 }
 
-# The attribute ``scopes_required`` sets on a view, which the OpenAPI document reads.
-REQUIRED_SCOPES_ATTRIBUTE = "required_scopes"
-
 
 def parse_scope(value: object) -> frozenset[str]:
     """The scopes in a ``scope`` claim; anything but a string grants nothing."""

@@ -4,6 +4,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from app.operations import operation
 from app.permissions import current_user, roles_required, scopes_required
 from app.schemas import (
     ApiKeyCreateSchema,
@@ -33,26 +34,14 @@ def forbid_storing_the_answer(response: Response) -> Response:
 @api_keys_bp.post("")
 @roles_required("admin")
 @scopes_required("integrations:write")
+@operation(
+    body=ApiKeyCreateSchema,
+    response=NewApiKeySchema,
+    status=201,
+    example={"name": "Nightly stock sync", "scopes": ["catalog:write"], "expires_in_days": 30},
+)
 def create_api_key() -> tuple[dict[str, Any], int]:
-    """Make an API key with some of your scopes; the answer is the only time it is shown.
-    ---
-    post:
-      tags: [api-keys]
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: ApiKeyCreateSchema
-            example: {name: Nightly stock sync, scopes: ["catalog:write"], expires_in_days: 30}
-      responses:
-        201:
-          description: The new key, with the key itself.
-          content:
-            application/json:
-              schema: NewApiKeySchema
-        403:
-          $ref: '#/components/responses/Forbidden'
-    """
+    """Make an API key with some of your scopes; the answer is the only time it is shown."""
     data = create_schema.load(request.get_json())
     made = api_keys.create_api_key(owner=current_user(), **data)
     body: dict[str, Any] = new_api_key_schema.dump(made.api_key)
@@ -63,25 +52,9 @@ def create_api_key() -> tuple[dict[str, Any], int]:
 @api_keys_bp.get("")
 @roles_required("admin")
 @scopes_required("integrations:read")
+@operation(query=ApiKeyListQuerySchema, response=ApiKeyPageSchema)
 def list_api_keys() -> dict[str, Any]:
-    """List the API keys, revoked and expired ones too, a page at a time.
-    ---
-    get:
-      tags: [api-keys]
-      parameters:
-      - in: query
-        schema: ApiKeyListQuerySchema
-      responses:
-        200:
-          description: A page of keys (never the keys themselves).
-          content:
-            application/json:
-              schema: ApiKeyPageSchema
-        403:
-          $ref: '#/components/responses/Forbidden'
-        422:
-          $ref: '#/components/responses/ValidationError'
-    """
+    """List the API keys, revoked and expired ones too, a page at a time."""
     query = query_schema.load(request.args)
     body: dict[str, Any] = page_schema.dump(api_keys.list_api_keys(**query))
     return body
@@ -90,22 +63,9 @@ def list_api_keys() -> dict[str, Any]:
 @api_keys_bp.post("/<id:api_key_id>/revoke")
 @roles_required("admin")
 @scopes_required("integrations:write")
+@operation(response=ApiKeySchema, errors=[404])
 def revoke_api_key(api_key_id: int) -> dict[str, Any]:
-    """Revoke an API key at once; revoking it again answers the same.
-    ---
-    post:
-      tags: [api-keys]
-      responses:
-        200:
-          description: The key, now revoked.
-          content:
-            application/json:
-              schema: ApiKeySchema
-        403:
-          $ref: '#/components/responses/Forbidden'
-        404:
-          $ref: '#/components/responses/NotFound'
-    """
+    """Revoke an API key at once; revoking it again answers the same."""
     api_key = api_keys.revoke_api_key(api_key_id=api_key_id, by=current_user())
     body: dict[str, Any] = api_key_schema.dump(api_key)
     return body

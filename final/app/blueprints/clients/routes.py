@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from app.operations import operation
 from app.permissions import roles_required, scopes_required
 from app.schemas import (
     ClientCreateSchema,
@@ -36,30 +37,18 @@ def forbid_storing_the_answer(response: Response) -> Response:
 @clients_bp.post("")
 @roles_required("admin")
 @scopes_required("integrations:write")
+@operation(
+    body=ClientCreateSchema,
+    response=IssuedSecretSchema,
+    status=201,
+    example={
+        "name": "Partner bookshop",
+        "scopes": ["catalog:read", "catalog:write"],
+        "grant_types": ["client_credentials"],
+    },
+)
 def register_client() -> tuple[dict[str, Any], int]:
-    """Register an OAuth 2 client (admins only); its secret is in this answer and no other.
-    ---
-    post:
-      tags: [clients]
-      security: [{bearerAuth: []}]
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: ClientCreateSchema
-            example:
-              name: Partner bookshop
-              scopes: [catalog:read, catalog:write]
-              grant_types: [client_credentials]
-      responses:
-        201:
-          description: The client, with its id and its secret.
-          content:
-            application/json:
-              schema: IssuedSecretSchema
-        403:
-          $ref: '#/components/responses/Forbidden'
-    """
+    """Register an OAuth 2 client (admins only); its secret is in this answer and no other."""
     data = client_create_schema.load(request.get_json())
     body: dict[str, Any] = issued_secret_schema.dump(clients.register_client(**data))
     return body, 201
@@ -68,26 +57,9 @@ def register_client() -> tuple[dict[str, Any], int]:
 @clients_bp.get("")
 @roles_required("admin")
 @scopes_required("integrations:read")
+@operation(query=ClientListQuerySchema, response=ClientPageSchema)
 def list_clients() -> dict[str, Any]:
-    """List the OAuth 2 clients, a page at a time (admins only).
-    ---
-    get:
-      tags: [clients]
-      security: [{bearerAuth: []}]
-      parameters:
-      - in: query
-        schema: ClientListQuerySchema
-      responses:
-        200:
-          description: A page of clients.
-          content:
-            application/json:
-              schema: ClientPageSchema
-        403:
-          $ref: '#/components/responses/Forbidden'
-        422:
-          $ref: '#/components/responses/ValidationError'
-    """
+    """List the OAuth 2 clients, a page at a time (admins only)."""
     query = client_query_schema.load(request.args)
     body: dict[str, Any] = client_page_schema.dump(clients.list_clients(**query))
     return body
@@ -96,23 +68,9 @@ def list_clients() -> dict[str, Any]:
 @clients_bp.get("/<id:client_pk>")
 @roles_required("admin")
 @scopes_required("integrations:read")
+@operation(response=ClientSchema, errors=[404])
 def get_client(client_pk: int) -> dict[str, Any]:
-    """Fetch an OAuth 2 client (admins only).
-    ---
-    get:
-      tags: [clients]
-      security: [{bearerAuth: []}]
-      responses:
-        200:
-          description: The client.
-          content:
-            application/json:
-              schema: ClientSchema
-        403:
-          $ref: '#/components/responses/Forbidden'
-        404:
-          $ref: '#/components/responses/NotFound'
-    """
+    """Fetch an OAuth 2 client (admins only)."""
     body: dict[str, Any] = client_schema.dump(clients.find_client(client_pk))
     return body
 
@@ -120,23 +78,9 @@ def get_client(client_pk: int) -> dict[str, Any]:
 @clients_bp.post("/<id:client_pk>/secret")
 @roles_required("admin")
 @scopes_required("integrations:write")
+@operation(response=IssuedSecretSchema, errors=[404])
 def rotate_client_secret(client_pk: int) -> dict[str, Any]:
-    """Give a client a new secret (admins only); the old one works until the overlap ends.
-    ---
-    post:
-      tags: [clients]
-      security: [{bearerAuth: []}]
-      responses:
-        200:
-          description: The client, with its new secret.
-          content:
-            application/json:
-              schema: IssuedSecretSchema
-        403:
-          $ref: '#/components/responses/Forbidden'
-        404:
-          $ref: '#/components/responses/NotFound'
-    """
+    """Give a client a new secret (admins only); the old one works until the overlap ends."""
     body: dict[str, Any] = issued_secret_schema.dump(clients.rotate_secret(client_pk))
     return body
 
@@ -144,19 +88,8 @@ def rotate_client_secret(client_pk: int) -> dict[str, Any]:
 @clients_bp.delete("/<id:client_pk>")
 @roles_required("admin")
 @scopes_required("integrations:write")
+@operation(status=204, errors=[404])
 def revoke_client(client_pk: int) -> Response:
-    """Revoke a client (admins only): its secrets, codes, grants and tokens stop working.
-    ---
-    delete:
-      tags: [clients]
-      security: [{bearerAuth: []}]
-      responses:
-        204:
-          description: Revoked.
-        403:
-          $ref: '#/components/responses/Forbidden'
-        404:
-          $ref: '#/components/responses/NotFound'
-    """
+    """Revoke a client (admins only): its secrets, codes, grants and tokens stop working."""
     clients.revoke_client(client_pk)
     return Response(status=204)

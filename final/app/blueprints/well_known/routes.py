@@ -2,6 +2,7 @@
 
 from flask import Blueprint, Response, jsonify
 
+from app.operations import operation
 from app.signing_keys import current_keyring, utc_now
 
 well_known_bp = Blueprint("well_known", __name__)
@@ -12,34 +13,9 @@ JWKS_MAX_AGE_SECONDS = 300
 
 
 @well_known_bp.get("/.well-known/jwks.json")
+@operation(response="JsonWebKeySet", tag="meta")
 def jwks() -> Response:
-    """The public keys that verify the API's tokens: the current one and those not yet retired.
-    ---
-    get:
-      tags: [meta]
-      responses:
-        200:
-          description: A JSON Web Key Set; a token's `kid` header names its key.
-          content:
-            application/json:
-              schema:
-                type: object
-                required: [keys]
-                properties:
-                  keys:
-                    type: array
-                    items:
-                      type: object
-                      required: [kty, crv, x, y, kid, alg, use]
-                      properties:
-                        kty: {type: string, enum: [EC]}
-                        crv: {type: string, enum: [P-256]}
-                        x: {type: string}
-                        y: {type: string}
-                        kid: {type: string}
-                        alg: {type: string, enum: [ES256]}
-                        use: {type: string, enum: [sig]}
-    """
+    """The public keys that verify the API's tokens: the current one and those not yet retired."""
     keys = [key.public_jwk() for key in current_keyring().verifying(utc_now())]
     response = jsonify({"keys": keys})
     response.headers["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE_SECONDS}"
