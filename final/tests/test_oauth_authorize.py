@@ -17,6 +17,9 @@ from flask_jwt_extended import decode_token
 from oauth_flow import CALLBACK, TOKEN, ReadingApp, basic, register_reading_app
 from werkzeug.test import TestResponse
 
+from app.extensions import db
+from app.models import User
+
 GRANTS = "/api/v1/users/me/grants"
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -322,6 +325,50 @@ def test_a_wrong_password_shows_the_form_again_with_401(
 
     assert response.status_code == 401
     assert "The email or password is incorrect." in response.get_data(as_text=True)
+
+
+def test_a_new_password_ends_the_pages_session(
+    app: Flask, client: FlaskClient, reading_app: ReadingApp, member: UserInfo
+) -> None:
+    url = reading_app.authorize_url()
+    page = sign_in(client, url, member)
+    with app.app_context():
+        user = db.session.get(User, member.id)
+        assert user is not None
+        user.token_version += 1
+        db.session.commit()
+
+    response = client.post(url, data={"csrf_token": csrf_token(page), "action": "allow"})
+
+    assert response.status_code == 401
+    assert "Location" not in response.headers
+
+
+@pytest.fixture
+def page_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rate limits on for the app the next fixtures build, two failed sign-ins per account."""
+    monkeypatch.setenv("RATELIMIT_ENABLED", "true")
+    monkeypatch.setenv("RATELIMIT_DEFAULT", "1000 per minute")
+    monkeypatch.setenv("RATELIMIT_LOGIN_ACCOUNT", "2 per 10 minutes")
+
+
+@pytest.mark.usefixtures("page_limits")
+def test_failed_sign_ins_on_the_page_count_against_the_login_limit(
+    client: FlaskClient, reading_app: ReadingApp, member: UserInfo
+) -> None:
+    url = reading_app.authorize_url()
+    token = csrf_token(client.get(url))
+
+    def attempt(password: str) -> TestResponse:
+        form = {"csrf_token": token, "email": member.email, "password": password}
+        return client.post(url, data=form | {"action": "sign_in"})
+
+    assert attempt("wrong-password-1").status_code == 401
+    assert attempt("wrong-password-2").status_code == 401
+    limited = attempt(member.password)
+
+    assert limited.status_code == 429
+    assert limited.headers["Retry-After"]
 
 
 def test_consent_without_signing_in_is_refused(

@@ -222,14 +222,14 @@ def generate_token(
     return token
 
 
-def session_member(user_id: object, token_key: object) -> User | None:
+def session_member(user_id: object, token_key: object, token_version: object) -> User | None:
     """The member a consent-page session names, or None when it names no current account.
 
-    The session keeps the account's ``token_key``, so a session outlives neither the account
-    nor a later account under the same id.
+    The session keeps the account's ``token_key`` and ``token_version``, as a token does, so it
+    outlives neither the account, nor a later account under the same id, nor a new password.
     """
     user = db.session.get(User, user_id) if isinstance(user_id, int) else None
-    if user is None or token_key != user.token_key:
+    if user is None or (token_key, token_version) != (user.token_key, user.token_version):
         return None
     return user
 

@@ -85,7 +85,7 @@ def login_email_key() -> str:
 
 def failed_sign_in(response: Response) -> bool:
     """Only a refused password counts against the sign-in limits."""
-    return response.status_code == 401
+    return response.status_code == 401 and request.form.get("action") == "sign_in"
 
 
 @oauth_bp.route("/oauth/authorize", methods=["GET", "POST"])
@@ -103,7 +103,9 @@ def failed_sign_in(response: Response) -> bool:
 )
 def authorize() -> ResponseReturnValue:
     """Sign the member in, ask for consent, and send them back to the client with a code."""
-    member = session_member(session.get("user_id"), session.get("token_key"))
+    member = session_member(
+        session.get("user_id"), session.get("token_key"), session.get("token_version")
+    )
     try:
         grant = server.get_consent_grant(end_user=member)
     except OAuth2Error as error:
@@ -140,6 +142,7 @@ def _sign_in(grant: AuthorizationCodeGrant) -> ResponseReturnValue:
     session.clear()
     session["user_id"] = user.id
     session["token_key"] = user.token_key
+    session["token_version"] = user.token_version
     return redirect(request.full_path, code=303)
 
 
