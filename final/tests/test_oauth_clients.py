@@ -100,6 +100,10 @@ def test_only_admins_register_clients(
             {"grant_types": ["authorization_code"], "redirect_uris": ["https://a.example/cb#x"]},
             "redirect_uris",
         ),
+        (
+            {"grant_types": ["authorization_code"], "redirect_uris": ["https://[reader/cb"]},
+            "redirect_uris",
+        ),
         ({"name": ""}, "name"),
     ],
 )
@@ -182,6 +186,24 @@ def test_a_wrong_secret_is_401_invalid_client_in_the_oauth_form(
 
     assert response.status_code == 401
     assert response.get_json()["error"] == "invalid_client"
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        {"data": {"client_id": "a\x00b", "client_secret": "x"}},
+        {"headers": basic("a\x00b", "x")},
+    ],
+)
+def test_a_nul_character_in_the_credentials_is_400_invalid_request(
+    client: FlaskClient, credentials: dict[str, Any]
+) -> None:
+    form = {"grant_type": "client_credentials", **credentials.get("data", {})}
+
+    response = client.post(TOKEN, data=form, headers=credentials.get("headers", {}))
+
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "invalid_request"
 
 
 def test_an_unknown_grant_type_is_400_unsupported_grant_type(client: FlaskClient) -> None:

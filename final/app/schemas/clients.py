@@ -44,7 +44,10 @@ class ClientCreateSchema(Schema):
     def validate_redirect_uris(self, value: list[str], **_kwargs: Any) -> None:
         """Absolute HTTPS URIs (HTTP on loopback) without a fragment, as RFC 6749 3.1.2 asks."""
         for uri in value:
-            parts = urlsplit(uri)
+            try:
+                parts = urlsplit(uri)
+            except ValueError as error:  # "http://[" and the like: no URI at all
+                raise ValidationError(f"Not a URI: {uri[:100]}") from error
             secure = parts.scheme == "https" or (
                 parts.scheme == "http" and parts.netloc.rsplit(":", 1)[0] in LOOPBACK_HOSTS
             )

@@ -9,6 +9,7 @@ The page is the one place that uses a cookie: Flask's signed session, holding wh
 CSRF token. A form posted from another site carries no valid token, so it is refused.
 """
 
+import json
 import secrets
 
 from authlib.oauth2 import OAuth2Error
@@ -48,6 +49,23 @@ def forbid_storing_the_answer(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
     return response
+
+
+@oauth_bp.before_request
+def refuse_the_nul_character() -> Response | None:
+    """Refuse a form or Basic credentials holding U+0000, before any query sees it.
+
+    PostgreSQL cannot store the character in text and fails the query, which would be a 500.
+    The API's own guard checks query strings and JSON bodies; these endpoints also take forms.
+    """
+    credentials = request.authorization
+    values = [*request.form.values()]
+    if credentials is not None:
+        values += [credentials.username or "", credentials.password or ""]
+    if not any("\x00" in value for value in values):
+        return None
+    refusal = {"error": "invalid_request", "error_description": "U+0000 is not allowed."}
+    return Response(json.dumps(refusal), status=400, mimetype="application/json")
 
 
 @oauth_bp.post("/oauth/token")
