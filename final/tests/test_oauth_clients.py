@@ -328,6 +328,24 @@ def test_a_revoked_client_gets_no_token_and_its_tokens_stop_working(
     assert listed["items"][0]["revoked_at"] is not None
 
 
+def test_the_client_list_pages_with_links(
+    client: FlaskClient,
+    auth_headers: Callable[[str], dict[str, str]],
+    register_client: Callable[..., dict[str, Any]],
+) -> None:
+    for number in range(3):
+        register_client(name=f"Client {number}")
+
+    response = client.get(f"{CLIENTS}?per_page=2&sort=name", headers=auth_headers("admin"))
+
+    assert response.status_code == 200
+    body = response.get_json()
+    assert [item["name"] for item in body["items"]] == ["Client 0", "Client 1"]
+    assert body["total"] == 3
+    assert body["links"]["next"] == f"{CLIENTS}?page=2&per_page=2&sort=name"
+    assert 'rel="next"' in response.headers["Link"]
+
+
 def test_an_unknown_client_is_404(
     client: FlaskClient, auth_headers: Callable[[str], dict[str, str]]
 ) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from app.operations import operation
+from app.pagination import PageAnswer, with_link_header
 from app.permissions import roles_required, scopes_required
 from app.schemas import (
     ClientCreateSchema,
@@ -57,12 +58,12 @@ def register_client() -> tuple[dict[str, Any], int]:
 @clients_bp.get("")
 @roles_required("admin")
 @scopes_required("integrations:read")
-@operation(query=ClientListQuerySchema, response=ClientPageSchema)
-def list_clients() -> dict[str, Any]:
+@operation(query=ClientListQuerySchema, response=ClientPageSchema, headers=["Link"])
+def list_clients() -> PageAnswer:
     """List the OAuth 2 clients, a page at a time (admins only)."""
     query = client_query_schema.load(request.args)
     body: dict[str, Any] = client_page_schema.dump(clients.list_clients(**query))
-    return body
+    return with_link_header(body)
 
 
 @clients_bp.get("/<id:client_pk>")
