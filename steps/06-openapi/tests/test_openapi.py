@@ -299,6 +299,35 @@ def test_every_example_validates_against_its_schema(document: dict[str, Any]) ->
     assert invalid == []
 
 
+def inline_objects(node: Any, where: str) -> Iterator[str]:
+    """Where ``node`` holds an object schema with properties below its own top level."""
+    if isinstance(node, dict):
+        for key, child in node.items():
+            if isinstance(child, dict) and "properties" in child:
+                yield f"{where}/{key}"
+            yield from inline_objects(child, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, child in enumerate(node):
+            yield from inline_objects(child, f"{where}/{index}")
+
+
+@pytest.mark.task("06.2")
+def test_every_object_schema_is_a_named_component(document: dict[str, Any]) -> None:
+    # A client generator must invent a name for an inline object; a component has its own.
+    schemas = document["components"]["schemas"]
+    inline = [
+        *inline_objects(document["paths"], "#/paths"),
+        *inline_objects(document["components"]["responses"], "#/components/responses"),
+        *(
+            found
+            for name, schema in schemas.items()
+            for found in inline_objects(schema, f"#/components/schemas/{name}")
+        ),
+    ]
+
+    assert inline == []
+
+
 @pytest.mark.task("06.2")
 def test_nullable_fields_use_3_1_type_lists(document: dict[str, Any]) -> None:
     assert "nullable" not in str(document["components"]["schemas"])
