@@ -179,27 +179,26 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
         },
         "additionalProperties": False,
     },
+    "JsonWebKey": {
+        "type": "object",
+        "description": "One public signing key (RFC 7517), named by its kid.",
+        "required": ["kty", "crv", "x", "y", "kid", "alg", "use"],
+        "properties": {
+            "kty": {"type": "string", "enum": ["EC"]},
+            "crv": {"type": "string", "enum": ["P-256"]},
+            "x": {"type": "string"},
+            "y": {"type": "string"},
+            "kid": {"type": "string"},
+            "alg": {"type": "string", "enum": ["ES256"]},
+            "use": {"type": "string", "enum": ["sig"]},
+        },
+    },
     "JsonWebKeySet": {
         "type": "object",
         "description": "The public keys that verify tokens (RFC 7517); a kid names each key.",
         "required": ["keys"],
         "properties": {
-            "keys": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["kty", "crv", "x", "y", "kid", "alg", "use"],
-                    "properties": {
-                        "kty": {"type": "string", "enum": ["EC"]},
-                        "crv": {"type": "string", "enum": ["P-256"]},
-                        "x": {"type": "string"},
-                        "y": {"type": "string"},
-                        "kid": {"type": "string"},
-                        "alg": {"type": "string", "enum": ["ES256"]},
-                        "use": {"type": "string", "enum": ["sig"]},
-                    },
-                },
-            }
+            "keys": {"type": "array", "items": {"$ref": "#/components/schemas/JsonWebKey"}},
         },
     },
     "DependencyChecks": {
