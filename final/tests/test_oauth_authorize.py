@@ -385,6 +385,8 @@ def test_the_member_lists_and_revokes_the_grant(
     listed = client.get(GRANTS, headers=headers)
 
     assert listed.status_code == 200
+    assert listed.get_json()["total"] == 1
+    assert 'rel="self"' in listed.headers["Link"]
     [grant] = listed.get_json()["items"]
     assert grant["client_name"] == "Reading app"
     assert grant["client_id"] == reading_app.client_id

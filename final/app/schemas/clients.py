@@ -120,7 +120,13 @@ class GrantSchema(Schema):
     expires_at = UtcDateTime(required=True)
 
 
-class GrantListSchema(Schema):
-    """The member's grants."""
+class GrantPageSchema(PageSchema):
+    """A page of the member's grants."""
 
     items = fields.List(fields.Nested(GrantSchema), required=True)
+
+
+class GrantListQuerySchema(PageQuerySchema):
+    """Paging and sorting of the member's grants (newest first unless sorted)."""
+
+    sort_fields = ("created_at", "expires_at")
