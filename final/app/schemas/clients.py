@@ -51,10 +51,12 @@ class ClientCreateSchema(Schema):
             secure = parts.scheme == "https" or (
                 parts.scheme == "http" and parts.netloc.rsplit(":", 1)[0] in LOOPBACK_HOSTS
             )
-            if not secure or not parts.netloc or parts.fragment or " " in uri:
+            # The consent page names the URI in its Content-Security-Policy, where a space, a
+            # semicolon or a comma would end the source and start another.
+            if not secure or not parts.netloc or parts.fragment or set(uri) & set(" ;,"):
                 raise ValidationError(
                     "Each redirect URI must be absolute https:// (http:// on loopback only), "
-                    "without a fragment."
+                    "without a fragment, spaces, semicolons or commas."
                 )
 
     @validates_schema
