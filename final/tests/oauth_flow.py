@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -15,6 +16,7 @@ from werkzeug.test import TestResponse
 AUTHORIZE = "/oauth/authorize"
 TOKEN = "/oauth/token"
 CALLBACK = "https://reader.example/callback"
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def s256(verifier: str) -> str:
@@ -76,3 +78,10 @@ def register_reading_app(client: FlaskClient, admin: dict[str, str]) -> ReadingA
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     return ReadingApp(body["client"]["client_id"], body["client_secret"], secrets.token_urlsafe(48))
+
+
+def csrf_token(page: TestResponse) -> str:
+    """The CSRF token in a rendered form."""
+    match = CSRF_INPUT.search(page.get_data(as_text=True))
+    assert match, page.get_data(as_text=True)
+    return match.group(1)

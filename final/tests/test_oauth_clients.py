@@ -104,6 +104,13 @@ def test_only_admins_register_clients(
             {"grant_types": ["authorization_code"], "redirect_uris": ["https://[reader/cb"]},
             "redirect_uris",
         ),
+        (
+            {
+                "grant_types": ["authorization_code"],
+                "redirect_uris": ["https://reader.example/cb;script-src"],
+            },
+            "redirect_uris",
+        ),
         ({"name": ""}, "name"),
     ],
 )

@@ -51,10 +51,12 @@ class ClientCreateSchema(Schema):
             secure = parts.scheme == "https" or (
                 parts.scheme == "http" and parts.netloc.rsplit(":", 1)[0] in LOOPBACK_HOSTS
             )
-            if not secure or not parts.netloc or parts.fragment or " " in uri:
+            # The consent page names the URI in its Content-Security-Policy, where a space, a
+            # semicolon or a comma would end the source and start another.
+            if not secure or not parts.netloc or parts.fragment or set(uri) & set(" ;,"):
                 raise ValidationError(
                     "Each redirect URI must be absolute https:// (http:// on loopback only), "
-                    "without a fragment."
+                    "without a fragment, spaces, semicolons or commas."
                 )
 
     @validates_schema
@@ -120,7 +122,13 @@ class GrantSchema(Schema):
     expires_at = UtcDateTime(required=True)
 
 
-class GrantListSchema(Schema):
-    """The member's grants."""
+class GrantPageSchema(PageSchema):
+    """A page of the member's grants."""
 
     items = fields.List(fields.Nested(GrantSchema), required=True)
+
+
+class GrantListQuerySchema(PageQuerySchema):
+    """Paging and sorting of the member's grants (newest first unless sorted)."""
+
+    sort_fields = ("created_at", "expires_at")

@@ -22,6 +22,7 @@ from app.pagination import Page, apply_sort, paginate
 # A service client's tokens name it as their subject with this prefix; a user's are digits.
 CLIENT_SUBJECT_PREFIX = "client:"
 SORT_COLUMNS = {"name": OAuthClient.name, "created_at": OAuthClient.created_at}
+GRANT_SORT_COLUMNS = {"created_at": OAuthGrant.created_at, "expires_at": OAuthGrant.expires_at}
 
 
 @dataclass(frozen=True)
@@ -107,14 +108,20 @@ def active_client(client_id: str) -> OAuthClient | None:
     )
 
 
-def list_grants(user: User) -> list[OAuthGrant]:
-    """The grants ``user`` has given that still work, newest first."""
-    grants = db.session.scalars(
-        select(OAuthGrant)
-        .where(OAuthGrant.user_id == user.id, OAuthGrant.revoked_at.is_(None))
-        .order_by(OAuthGrant.id.desc())
+def list_grants(
+    *, user: User, page: int, per_page: int, sort: str | None = None
+) -> Page[OAuthGrant]:
+    """One page of the grants ``user`` has given that still work, newest first unless sorted."""
+    statement = select(OAuthGrant).where(
+        OAuthGrant.user_id == user.id,
+        OAuthGrant.revoked_at.is_(None),
+        OAuthGrant.expires_at > utc_now(),
     )
-    return [grant for grant in grants if grant.is_usable()]
+    if sort is None:
+        statement = statement.order_by(OAuthGrant.id.desc())
+    else:
+        statement = apply_sort(statement, sort, GRANT_SORT_COLUMNS, tie_breaker=OAuthGrant.id)
+    return paginate(statement, page=page, per_page=per_page)
 
 
 def revoke_grant(*, user: User, grant_id: int) -> None:

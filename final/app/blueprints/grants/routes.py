@@ -2,26 +2,30 @@
 
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 
 from app.operations import operation
+from app.pagination import PageAnswer, with_link_header
 from app.permissions import current_user, login_required, scopes_required
-from app.schemas import GrantListSchema
+from app.schemas import GrantListQuerySchema, GrantPageSchema
 from app.services import clients
 
 grants_bp = Blueprint("grants", __name__)
 
-grant_list_schema = GrantListSchema()
+grant_page_schema = GrantPageSchema()
+grant_query_schema = GrantListQuerySchema()
 
 
 @grants_bp.get("")
 @login_required
 @scopes_required("users:read")
-@operation(response=GrantListSchema, tag="users")
-def list_grants() -> dict[str, Any]:
-    """List the clients you let act for you, with the scopes you granted."""
-    body: dict[str, Any] = grant_list_schema.dump({"items": clients.list_grants(current_user())})
-    return body
+@operation(query=GrantListQuerySchema, response=GrantPageSchema, headers=["Link"], tag="users")
+def list_grants() -> PageAnswer:
+    """List the apps you let act for you, with the scopes you granted, newest first."""
+    query = grant_query_schema.load(request.args)
+    page = clients.list_grants(user=current_user(), **query)
+    body: dict[str, Any] = grant_page_schema.dump(page)
+    return with_link_header(body)
 
 
 @grants_bp.delete("/<id:grant_id>")

@@ -1,0 +1,52 @@
+"""The consent page's sign-in shares the API's limits on failed sign-ins.
+
+Embedded only, like test_rate_limits.py: the limits kept in Redis, shared by every worker, are
+proven against a real server in test_proof_workers.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from conftest import UserInfo
+from flask.testing import FlaskClient
+from oauth_flow import ReadingApp, csrf_token, register_reading_app
+from werkzeug.test import TestResponse
+
+
+@pytest.fixture
+def backend(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The in-memory limiter only (see the module's docstring)."""
+    monkeypatch.setenv("TEST_DATABASE_URL", "sqlite://")
+    return "embedded"
+
+
+@pytest.fixture(autouse=True)
+def page_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rate limits on for the app the fixtures build, two failed sign-ins per account."""
+    monkeypatch.setenv("RATELIMIT_ENABLED", "true")
+    monkeypatch.setenv("RATELIMIT_DEFAULT", "1000 per minute")
+    monkeypatch.setenv("RATELIMIT_LOGIN_ACCOUNT", "2 per 10 minutes")
+
+
+def test_failed_sign_ins_on_the_page_count_against_the_login_limit(
+    client: FlaskClient,
+    auth_headers: Callable[[str], dict[str, str]],
+    make_user: Callable[..., UserInfo],
+) -> None:
+    reading_app: ReadingApp = register_reading_app(client, auth_headers("admin"))
+    member = make_user("member")
+    url = reading_app.authorize_url()
+    token = csrf_token(client.get(url))
+
+    def attempt(password: str) -> TestResponse:
+        form = {"csrf_token": token, "email": member.email, "password": password}
+        return client.post(url, data=form | {"action": "sign_in"})
+
+    assert attempt("wrong-password-1").status_code == 401
+    assert attempt("wrong-password-2").status_code == 401
+    limited = attempt(member.password)
+
+    assert limited.status_code == 429
+    assert limited.headers["Retry-After"]
