@@ -91,6 +91,7 @@ def test_a_page_past_the_end_leads_back_to_the_last_page(
     assert "next" not in links
 
 
+@pytest.mark.task("03.4")
 def test_links_keep_the_filters_and_the_sort(client: FlaskClient, five_books: list[int]) -> None:
     links = client.get("/api/v1/books?sort=-title&q=title&per_page=2").get_json()["links"]
     assert links["next"] == "/api/v1/books?page=2&per_page=2&q=title&sort=-title"
