@@ -133,3 +133,18 @@ def test_unknown_sort_field_lists_the_allowed_ones(client: FlaskClient) -> None:
 )
 def test_bad_filters_are_422(client: FlaskClient, query: str) -> None:
     assert client.get(f"/api/v1/books?{query}").status_code == 422
+
+
+def test_every_page_in_the_document_declares_its_link_header(client: FlaskClient) -> None:
+    document = client.get("/openapi.json").get_json()
+    schemas = document["components"]["schemas"]
+    pages = []
+    for path, item in document["paths"].items():
+        answer = item.get("get", {}).get("responses", {}).get("200", {})
+        ref = answer.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref")
+        properties = schemas[ref.rsplit("/", 1)[-1]]["properties"] if ref else {}
+        if {"items", "links"} <= properties.keys():
+            pages.append(path)
+            assert "Link" in answer["headers"], path
+    assert "/api/v1/books" in pages
+    assert "/api/v1/api-keys" in pages

@@ -8,7 +8,7 @@ from app.caching import cached_with_etag
 from app.models.user import STAFF_ROLES
 from app.operations import operation
 from app.pagination import PageAnswer, with_link_header
-from app.permissions import roles_required
+from app.permissions import roles_required, scopes_required
 from app.schemas import AuthorInputSchema, AuthorListQuerySchema, AuthorPageSchema, AuthorSchema
 from app.services import authors
 
@@ -44,6 +44,7 @@ def get_author(author_id: int) -> dict[str, Any]:
 
 @authors_bp.post("")
 @roles_required(*STAFF_ROLES)
+@scopes_required("catalog:write")
 @operation(
     body=AuthorInputSchema,
     response=AuthorSchema,
@@ -60,6 +61,7 @@ def create_author() -> tuple[dict[str, Any], int]:
 
 @authors_bp.patch("/<id:author_id>")
 @roles_required(*STAFF_ROLES)
+@scopes_required("catalog:write")
 @operation(
     body=AuthorInputSchema,
     partial=True,
@@ -78,6 +80,7 @@ def update_author(author_id: int) -> dict[str, Any]:
 
 @authors_bp.delete("/<id:author_id>")
 @roles_required(*STAFF_ROLES)
+@scopes_required("catalog:write")
 @operation(status=204, errors=[404, 409])
 def delete_author(author_id: int) -> Response:
     """Delete an author who has no books (librarians and admins)."""

@@ -8,7 +8,7 @@ from app.caching import cached_with_etag
 from app.models.user import STAFF_ROLES
 from app.operations import operation
 from app.pagination import PageAnswer, with_link_header
-from app.permissions import roles_required
+from app.permissions import roles_required, scopes_required
 from app.schemas import BookInputSchema, BookListQuerySchema, BookPageSchema, BookSchema
 from app.services import books
 
@@ -54,6 +54,7 @@ def get_book(book_id: int) -> dict[str, Any]:
 
 @books_bp.post("")
 @roles_required(*STAFF_ROLES)
+@scopes_required("catalog:write")
 @operation(
     body=BookInputSchema,
     response=BookSchema,
@@ -77,6 +78,7 @@ def create_book() -> tuple[dict[str, Any], int]:
 
 @books_bp.patch("/<id:book_id>")
 @roles_required(*STAFF_ROLES)
+@scopes_required("catalog:write")
 @operation(
     body=BookInputSchema,
     partial=True,
@@ -95,6 +97,7 @@ def update_book(book_id: int) -> dict[str, Any]:
 
 @books_bp.delete("/<id:book_id>")
 @roles_required(*STAFF_ROLES)
+@scopes_required("catalog:write")
 @operation(status=204, errors=[404, 409])
 def delete_book(book_id: int) -> Response:
     """Delete a book and its loan history, unless a copy is on loan (librarians and admins)."""

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, request
 from app.blueprints.auth.routes import USER_EXAMPLE
 from app.operations import operation
 from app.pagination import PageAnswer, with_link_header
-from app.permissions import current_user, login_required, roles_required
+from app.permissions import current_user, login_required, roles_required, scopes_required
 from app.schemas import (
     LoanPageSchema,
     UserListQuerySchema,
@@ -30,6 +30,7 @@ user_loans_query_schema = UserLoanListQuerySchema()
 
 @users_bp.get("")
 @roles_required("admin")
+@scopes_required("users:read")
 @operation(query=UserListQuerySchema, response=UserPageSchema, headers=["Link"])
 def list_users() -> PageAnswer:
     """List users, a page at a time (admins only)."""
@@ -40,6 +41,7 @@ def list_users() -> PageAnswer:
 
 @users_bp.get("/<id:user_id>")
 @login_required
+@scopes_required("users:read")
 @operation(response=UserSchema, errors=[403, 404])
 def get_user(user_id: int) -> dict[str, Any]:
     """Fetch a user: yourself, or anyone if you are an admin."""
@@ -50,6 +52,7 @@ def get_user(user_id: int) -> dict[str, Any]:
 
 @users_bp.patch("/<id:user_id>")
 @login_required
+@scopes_required("users:write")
 @operation(
     body=UserUpdateSchema,
     response=UserSchema,
@@ -71,6 +74,7 @@ def update_user(user_id: int) -> dict[str, Any]:
 
 @users_bp.delete("/<id:user_id>")
 @roles_required("admin")
+@scopes_required("users:write")
 @operation(status=204, errors=[404])
 def delete_user(user_id: int) -> Response:
     """Delete a user and their loans (admins only); copies they held go back on the shelf.
@@ -84,6 +88,7 @@ def delete_user(user_id: int) -> Response:
 
 @users_bp.get("/<id:user_id>/loans")
 @login_required
+@scopes_required("loans:read")
 @operation(
     query=UserLoanListQuerySchema, response=LoanPageSchema, headers=["Link"], errors=[403, 404]
 )
