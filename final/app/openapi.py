@@ -181,22 +181,22 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
         "description": "The public keys that verify tokens (RFC 7517); a kid names each key.",
         "required": ["keys"],
         "properties": {
-            "keys": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["kty", "crv", "x", "y", "kid", "alg", "use"],
-                    "properties": {
-                        "kty": {"type": "string", "enum": ["EC"]},
-                        "crv": {"type": "string", "enum": ["P-256"]},
-                        "x": {"type": "string"},
-                        "y": {"type": "string"},
-                        "kid": {"type": "string"},
-                        "alg": {"type": "string", "enum": ["ES256"]},
-                        "use": {"type": "string", "enum": ["sig"]},
-                    },
-                },
-            }
+            "keys": {"type": "array", "items": {"$ref": "#/components/schemas/JsonWebKey"}}
+        },
+    },
+    # A named schema of its own, so a client generator need not invent a name for the key.
+    "JsonWebKey": {
+        "type": "object",
+        "description": "One public key: an ES256 (P-256) key for verifying signatures.",
+        "required": ["kty", "crv", "x", "y", "kid", "alg", "use"],
+        "properties": {
+            "kty": {"type": "string", "enum": ["EC"]},
+            "crv": {"type": "string", "enum": ["P-256"]},
+            "x": {"type": "string"},
+            "y": {"type": "string"},
+            "kid": {"type": "string"},
+            "alg": {"type": "string", "enum": ["ES256"]},
+            "use": {"type": "string", "enum": ["sig"]},
         },
     },
     "DependencyChecks": {
