@@ -26,6 +26,7 @@ from app.metrics import init_metrics
 from app.request_id import register_request_id
 from app.security_headers import register_security_headers
 from app.tokens import register_token_callbacks
+from app.tracing import init_tracing
 
 
 def create_app(config_name: str | None = None) -> Flask:
@@ -48,6 +49,7 @@ def create_app(config_name: str | None = None) -> Flask:
     register_error_handlers(app)
     register_commands(app)
     init_metrics(app)
+    init_tracing(app)
     return app
 
 
