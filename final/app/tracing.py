@@ -46,8 +46,10 @@ def traces_exporter() -> str:
         return "none"
     name = os.environ.get("OTEL_TRACES_EXPORTER", "").strip().lower()
     if not name:
-        endpoints = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-        return "otlp" if any(os.environ.get(variable) for variable in endpoints) else "none"
+        endpoint = os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or os.environ.get(
+            "OTEL_EXPORTER_OTLP_ENDPOINT"
+        )
+        return "otlp" if endpoint else "none"
     if name not in EXPORTERS:
         raise ConfigError(f"OTEL_TRACES_EXPORTER must be one of {', '.join(EXPORTERS)}: {name!r}")
     return name
