@@ -16,7 +16,7 @@ install = if [ -x $(BIN)/uv ]; \
 	then $(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e '.[$(1)]'; \
 	else $(BIN)/python -m pip install --quiet -c constraints.txt -e '.[$(1)]'; fi
 
-.PHONY: setup setup-dev run test lint typecheck test-tools verify docs bench bench-workshop lock clean notebooks
+.PHONY: setup setup-dev run test lint typecheck test-tools verify docs bench bench-workshop lock clean notebooks reset-db
 
 setup: $(STAMP)
 setup-dev: $(DEV_STAMP)
@@ -44,10 +44,13 @@ run: setup
 	$(BIN)/workshop serve final --port $(PORT)
 
 # The class notebooks: serve the final app in the background, as `make run` does but with a short
-# sign-in lock-out (notebooks/live.py explains it), open JupyterLab, and stop the app when
-# JupyterLab exits (File > Shut Down, or Ctrl-C twice).
+# sign-in lock-out (notebooks/live.py explains it) and a database of its own, made afresh for each
+# class run, open JupyterLab, and stop the app when JupyterLab exits (File > Shut Down, or Ctrl-C twice).
+CLASS_DATABASE := workspace/databases/class.db
 notebooks: setup-dev
-	@RATELIMIT_LOGIN_ACCOUNT='5 per 10 seconds' $(BIN)/workshop serve final --port $(PORT) & \
+	@mkdir -p $(dir $(CLASS_DATABASE)) && rm -f $(CLASS_DATABASE) $(CLASS_DATABASE)-wal $(CLASS_DATABASE)-shm
+	@DATABASE_URL=sqlite:///$(CURDIR)/$(CLASS_DATABASE) RATELIMIT_LOGIN_ACCOUNT='5 per 10 seconds' \
+		$(BIN)/workshop serve final --port $(PORT) & \
 	server=$$!; trap 'kill $$server 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	LIBRARY_API_URL=http://127.0.0.1:$(PORT) $(BIN)/jupyter lab notebooks/
 
@@ -99,6 +102,11 @@ lock:
 	{ sed -n '1,2p' constraints.txt; .lock-venv/bin/python -m pip freeze --exclude-editable | sort -f; } > constraints.new
 	mv constraints.new constraints.txt
 	rm -rf .lock-venv
+
+# Forget the data `make run` and `workshop serve` have written: the next start migrates and seeds
+# a new database. Learners' copies under workspace/ are kept.
+reset-db:
+	rm -f workspace/databases/*.db workspace/databases/*.db-wal workspace/databases/*.db-shm
 
 clean:
 	rm -rf $(VENV) workspace site docs/generated test-artifacts .mypy_cache .ruff_cache

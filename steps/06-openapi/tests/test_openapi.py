@@ -61,7 +61,7 @@ def api_rules(app: Flask) -> list[Rule]:
 
 
 def openapi_path(rule: Rule) -> str:
-    """``/books/<int:book_id>`` becomes ``/books/{book_id}``."""
+    """``/books/<id:book_id>`` becomes ``/books/{book_id}``."""
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
 
 
@@ -293,7 +293,7 @@ def test_path_parameters_follow_the_url_converters(document: dict[str, Any]) -> 
             "in": "path",
             "name": "book_id",
             "required": True,
-            "schema": {"type": "integer", "minimum": 0},
+            "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
         }
     ]
 

@@ -19,6 +19,8 @@ from apispec_webframeworks.flask import FlaskPlugin
 from flask import Flask
 from werkzeug.routing import Rule
 
+from app.ids import MAX_ID
+
 # Docstrings name their schemas as strings ("BookPageSchema"). apispec looks such names up in
 # marshmallow's class registry, which knows every schema once app.schemas has been imported.
 from app.schemas import AuthorInputSchema, BookInputSchema
@@ -32,10 +34,12 @@ _EXTENSION_KEY = "openapi_spec"
 _UNDOCUMENTED_ENDPOINTS = frozenset({"static"})
 _UNDOCUMENTED_BLUEPRINTS = frozenset({"swagger_ui"})
 
-# A URL variable in a rule: "<book_id>", "<int:book_id>" or "<int(min=1):book_id>".
+# A URL variable in a rule: "<book_id>", "<id:book_id>" or "<int(min=1):book_id>".
 _RULE_VARIABLE = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
-# Werkzeug's "int" converter matches digits only, so it never sees a negative number.
+# Werkzeug's "int" converter matches digits only, so it never sees a negative number; "id" is
+# the app's own (app/ids.py), bounded to the ids a row can have.
 _CONVERTER_SCHEMAS: dict[str, dict[str, Any]] = {
+    "id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
     "int": {"type": "integer", "minimum": 0},
     "uuid": {"type": "string", "format": "uuid"},
 }
@@ -292,7 +296,7 @@ def _documented_rules(app: Flask) -> list[Rule]:
 
 
 def _path_parameters(rule: Rule) -> list[dict[str, Any]]:
-    """Describe the rule's URL variables (``<int:book_id>``) as OpenAPI path parameters."""
+    """Describe the rule's URL variables (``<id:book_id>``) as OpenAPI path parameters."""
     return [
         {
             "in": "path",
