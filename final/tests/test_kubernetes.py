@@ -21,7 +21,8 @@ import yaml
 FINAL = Path(__file__).resolve().parents[1]
 K8S = FINAL / "deploy" / "k8s"
 BASE = K8S / "base"
-PRODUCTION = K8S / "overlays" / "production"
+OVERLAYS = K8S / "overlays"
+PRODUCTION = OVERLAYS / "production"
 KUBERNETES_VERSION = "1.37"
 SECRET_VARIABLES = {"SECRET_KEY", "JWT_SECRET_KEY", "DATABASE_URL", "REDIS_URL"}
 
@@ -37,16 +38,15 @@ def base_resources() -> list[Resource]:
     return [resource for name in kustomization["resources"] for resource in load_all(BASE / name)]
 
 
-@pytest.fixture(scope="module")
-def rendered() -> list[Resource]:
-    """The production overlay as kustomize renders it."""
+def render(overlay: Path) -> list[Resource]:
+    """An overlay as kustomize renders it."""
     kubectl = shutil.which("kubectl")
     if kubectl is None:
         if os.environ.get("REQUIRE_SERVICES") == "1":
             pytest.fail("kubectl is not installed")
         pytest.skip("kubectl is not installed")
     result = subprocess.run(  # noqa: S603  (a fixed command)
-        [kubectl, "kustomize", str(PRODUCTION)],
+        [kubectl, "kustomize", str(overlay)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -54,6 +54,12 @@ def rendered() -> list[Resource]:
     )
     assert result.returncode == 0, result.stderr
     return [document for document in yaml.safe_load_all(result.stdout) if document]
+
+
+@pytest.fixture(scope="module")
+def rendered() -> list[Resource]:
+    """The production overlay, rendered."""
+    return render(PRODUCTION)
 
 
 def one(resources: list[Resource], kind: str, name: str | None = None) -> Resource:
@@ -77,7 +83,13 @@ def test_each_base_resource_matches_the_kubernetes_schema(resource: Resource) ->
     kubernetes_validate.validate(resource, KUBERNETES_VERSION, strict=True)
 
 
-def test_every_rendered_resource_matches_the_kubernetes_schema(rendered: list[Resource]) -> None:
+@pytest.mark.parametrize("overlay", sorted(OVERLAYS.iterdir()), ids=lambda path: path.name)
+def test_every_rendered_resource_matches_the_kubernetes_schema(overlay: Path) -> None:
+    rendered = render(overlay)
+    # The pipeline deploys to the namespace named after the overlay (see deploy.yml).
+    assert {resource["metadata"]["namespace"] for resource in rendered} == {
+        f"library-{overlay.name}"
+    }
     assert {resource["kind"] for resource in rendered} == {
         "ConfigMap",
         "Deployment",
@@ -90,8 +102,7 @@ def test_every_rendered_resource_matches_the_kubernetes_schema(rendered: list[Re
         kubernetes_validate.validate(resource, KUBERNETES_VERSION, strict=True)
 
 
-def test_production_sets_its_namespace_image_and_sizes(rendered: list[Resource]) -> None:
-    assert {resource["metadata"]["namespace"] for resource in rendered} == {"library-production"}
+def test_production_sets_its_image_and_sizes(rendered: list[Resource]) -> None:
     images = {
         container["image"]
         for kind in ("Deployment", "Job")
