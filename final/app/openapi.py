@@ -37,7 +37,9 @@ _EXTENSION_KEY = "openapi_spec"
 # the Prometheus text format rather than JSON, and is meant for the scraper on the internal network
 # (a proxy usually hides it), so documenting it would describe a route most clients never see.
 _UNDOCUMENTED_ENDPOINTS = frozenset({"static", "metrics"})
-_UNDOCUMENTED_BLUEPRINTS = frozenset({"swagger_ui"})
+# "oauth" speaks OAuth 2, not this API: its token endpoint takes forms and answers RFC 6749's
+# errors, its authorize page is HTML, and its own metadata document (RFC 8414) describes it.
+_UNDOCUMENTED_BLUEPRINTS = frozenset({"swagger_ui", "oauth"})
 
 # A URL variable in a rule: "<book_id>", "<id:book_id>" or "<int(min=1):book_id>".
 _RULE_VARIABLE = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
@@ -66,8 +68,8 @@ A small library: users borrow books written by authors.
   refresh token the same way.
 * **Errors**: every error answers `{code, message, details, request_id}`. On 422, `details` maps
   each invalid field to its messages.
-* **Collections** answer `{items, page, per_page, total}` and take `page`, `per_page` (1 to 100)
-  and `sort`.
+* **Collections** answer `{items, page, per_page, total, links}` and take `page`, `per_page`
+  (1 to 100) and `sort`; `links` (and the `Link` header) give the URLs of the next and other pages.
 * **Idempotency**: `POST /api/v1/loans` accepts an `Idempotency-Key` header; a replay answers the
   first response again with `Idempotent-Replayed: true`.
 * **Caching**: cached reads carry an `ETag`; send it back in `If-None-Match` to get a 304.
@@ -83,6 +85,7 @@ _TAGS = [
     {"name": "authors", "description": "The people who wrote the books."},
     {"name": "books", "description": "The catalogue, with the number of copies available."},
     {"name": "loans", "description": "Borrowing and returning books."},
+    {"name": "clients", "description": "OAuth 2 clients: services and apps members delegate to."},
     {"name": "api_keys", "description": "Keys for internal integrations (admins)."},
 ]
 
@@ -134,13 +137,18 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
     },
     "ApiIndex": {
         "type": "object",
-        "required": ["name", "version", "links"],
+        "required": ["name", "version", "links", "templates"],
         "properties": {
             "name": {"type": "string"},
             "version": {"type": "string"},
             "links": {
                 "type": "object",
                 "description": "The path of each collection and document, by name.",
+                "additionalProperties": {"type": "string"},
+            },
+            "templates": {
+                "type": "object",
+                "description": "The RFC 6570 URI template of each item, as in /api/v1/books/{id}.",
                 "additionalProperties": {"type": "string"},
             },
         },
@@ -171,27 +179,26 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
         },
         "additionalProperties": False,
     },
+    "JsonWebKey": {
+        "type": "object",
+        "description": "One public signing key (RFC 7517), named by its kid.",
+        "required": ["kty", "crv", "x", "y", "kid", "alg", "use"],
+        "properties": {
+            "kty": {"type": "string", "enum": ["EC"]},
+            "crv": {"type": "string", "enum": ["P-256"]},
+            "x": {"type": "string"},
+            "y": {"type": "string"},
+            "kid": {"type": "string"},
+            "alg": {"type": "string", "enum": ["ES256"]},
+            "use": {"type": "string", "enum": ["sig"]},
+        },
+    },
     "JsonWebKeySet": {
         "type": "object",
         "description": "The public keys that verify tokens (RFC 7517); a kid names each key.",
         "required": ["keys"],
         "properties": {
-            "keys": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["kty", "crv", "x", "y", "kid", "alg", "use"],
-                    "properties": {
-                        "kty": {"type": "string", "enum": ["EC"]},
-                        "crv": {"type": "string", "enum": ["P-256"]},
-                        "x": {"type": "string"},
-                        "y": {"type": "string"},
-                        "kid": {"type": "string"},
-                        "alg": {"type": "string", "enum": ["ES256"]},
-                        "use": {"type": "string", "enum": ["sig"]},
-                    },
-                },
-            }
+            "keys": {"type": "array", "items": {"$ref": "#/components/schemas/JsonWebKey"}},
         },
     },
     "DependencyChecks": {
@@ -237,6 +244,14 @@ _HEADERS: dict[str, dict[str, Any]] = {
     },
     "ETag": {
         "description": "The representation's version; send it back in If-None-Match.",
+        "required": True,
+        "schema": {"type": "string"},
+    },
+    "Link": {
+        "description": (
+            "RFC 8288 links to this page and to the first, previous, next and last ones, the"
+            ' same URLs as the body\'s links: <url>; rel="next", ...'
+        ),
         "required": True,
         "schema": {"type": "string"},
     },

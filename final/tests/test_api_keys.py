@@ -224,3 +224,18 @@ def test_the_document_declares_the_api_key_scheme(client: FlaskClient) -> None:
         {"bearerAuth": ["integrations:write"]},
         {"apiKeyAuth": ["integrations:write"]},
     ]
+
+
+def test_the_list_of_keys_pages_with_a_link_header(
+    client: FlaskClient,
+    admin: UserInfo,
+    make_key: MakeKey,
+    tokens_for: Callable[..., dict[str, str]],
+) -> None:
+    make_key()
+    make_key()
+    headers = bearer(tokens_for(admin)["access_token"])
+    response = client.get(f"{API_KEYS}?per_page=1", headers=headers)
+    assert response.status_code == 200
+    assert response.get_json()["links"]["next"] == "/api/v1/api-keys?page=2&per_page=1"
+    assert 'rel="next"' in response.headers["Link"]

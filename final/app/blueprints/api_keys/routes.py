@@ -5,6 +5,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from app.operations import operation
+from app.pagination import PageAnswer, with_link_header
 from app.permissions import current_user, roles_required, scopes_required
 from app.schemas import (
     ApiKeyCreateSchema,
@@ -52,12 +53,12 @@ def create_api_key() -> tuple[dict[str, Any], int]:
 @api_keys_bp.get("")
 @roles_required("admin")
 @scopes_required("integrations:read")
-@operation(query=ApiKeyListQuerySchema, response=ApiKeyPageSchema)
-def list_api_keys() -> dict[str, Any]:
+@operation(query=ApiKeyListQuerySchema, response=ApiKeyPageSchema, headers=["Link"])
+def list_api_keys() -> PageAnswer:
     """List the API keys, revoked and expired ones too, a page at a time."""
     query = query_schema.load(request.args)
     body: dict[str, Any] = page_schema.dump(api_keys.list_api_keys(**query))
-    return body
+    return with_link_header(body)
 
 
 @api_keys_bp.post("/<id:api_key_id>/revoke")

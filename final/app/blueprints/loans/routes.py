@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 
 from app.errors import ValidationFailed
 from app.operations import operation
+from app.pagination import PageAnswer, with_link_header
 from app.permissions import current_user, login_required, scopes_required
 from app.schemas import LoanCreateSchema, LoanListQuerySchema, LoanPageSchema, LoanSchema
 from app.services import loans
@@ -85,12 +86,12 @@ def borrow_book() -> ResponseReturnValue:
 @loans_bp.get("")
 @login_required
 @scopes_required("loans:read")
-@operation(query=LoanListQuerySchema, response=LoanPageSchema)
-def list_loans() -> dict[str, Any]:
+@operation(query=LoanListQuerySchema, response=LoanPageSchema, headers=["Link"])
+def list_loans() -> PageAnswer:
     """List loans: your own, or everyone's if you are staff."""
     query = loan_query_schema.load(request.args)
     body: dict[str, Any] = loan_page_schema.dump(loans.list_loans(viewer=current_user(), **query))
-    return body
+    return with_link_header(body)
 
 
 @loans_bp.get("/<id:loan_id>")
