@@ -33,6 +33,7 @@ from app.request_id import register_request_id
 from app.security_headers import register_security_headers
 from app.services.oauth import init_oauth_server
 from app.tokens import register_token_callbacks
+from app.tracing import init_tracing
 
 
 def create_app(config_name: str | None = None) -> Flask:
@@ -57,6 +58,7 @@ def create_app(config_name: str | None = None) -> Flask:
     register_error_handlers(app)
     register_commands(app)
     init_metrics(app)
+    init_tracing(app)
     return app
 
 

@@ -1,8 +1,10 @@
 """Structured logging: one JSON object per line on stderr, plus one access line per request.
 
 A log shipper (Loki, CloudWatch, Datadog...) parses JSON without fragile regexes, and the
-request id ties every line of a request to the `X-Request-ID` the client saw. Bodies and headers
-are never logged, and as a last resort anything that looks like a token or a password is masked.
+request id ties every line of a request to the `X-Request-ID` the client saw; when tracing is on
+(app/tracing.py), the trace and span ids tie it to the request's trace as well. Bodies and
+headers are never logged, and as a last resort anything that looks like a token or a password
+is masked.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any, TextIO
 from flask import Flask, Response, g, has_request_context, request
 from flask.logging import default_handler
 from flask_jwt_extended import get_jwt_identity
+from opentelemetry import trace
 
 from app.request_id import current_request_id
 
@@ -62,6 +65,20 @@ def _current_user_id() -> str | None:
     return None if identity is None else str(identity)
 
 
+def _trace_context() -> dict[str, str]:
+    """The ids of the trace and span this line was written in, or nothing outside a trace.
+
+    With them, one click leads from a log line to the request's trace, and back.
+    """
+    context = trace.get_current_span().get_span_context()
+    if not context.is_valid:
+        return {}
+    return {
+        "trace_id": trace.format_trace_id(context.trace_id),
+        "span_id": trace.format_span_id(context.span_id),
+    }
+
+
 class JsonFormatter(logging.Formatter):
     """Render a record as one JSON object, with the request's context when there is one."""
 
@@ -82,6 +99,7 @@ class JsonFormatter(logging.Formatter):
             user_id = _current_user_id()
             if user_id is not None:
                 entry["user_id"] = user_id
+        entry |= _trace_context()
         for key, value in vars(record).items():
             if key not in _RECORD_ATTRIBUTES and not key.startswith("_"):
                 entry[key] = value

@@ -150,13 +150,15 @@ def gunicorn(
     log_dir: Path,
     workers: int = 2,
     options: tuple[str, ...] = (),
+    port: int | None = None,
 ) -> Iterator[Server]:
     """Start the app as the Dockerfile does (gunicorn.conf.py), wait for every worker, stop it.
 
     ``options`` go to gunicorn's command line after the configuration file. The database must
-    be migrated before: workers never create tables themselves.
+    be migrated before: workers never create tables themselves. A ``port`` is for a server that
+    restarts where a proxy expects it; by default any free port serves.
     """
-    port = free_port()
+    port = port or free_port()
     env = {
         **os.environ,
         **environment,

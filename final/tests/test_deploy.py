@@ -136,6 +136,83 @@ def test_ci_template_exists_for_learners() -> None:
     assert FINAL / ".github" / "workflows" / "ci.yml" in workflow_files()
 
 
+def load_workflow(name: str) -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load((FINAL / ".github" / "workflows" / name).read_text())
+    return document
+
+
+def steps_using(job: dict[str, Any], action: str) -> list[dict[str, Any]]:
+    """The steps of ``job`` that run ``action`` (any version)."""
+    return [step for step in job["steps"] if str(step.get("uses", "")).startswith(f"{action}@")]
+
+
+def test_pipeline_goes_from_lint_and_tests_to_a_gated_production_deploy() -> None:
+    jobs = load_workflow("ci.yml")["jobs"]
+    assert set(jobs["image"]["needs"]) == {"lint", "test"}
+    assert set(jobs["push"]["needs"]) == {"image", "audit"}
+    assert jobs["push"]["if"] == "github.event_name == 'push' && github.ref == 'refs/heads/main'"
+    staging, production = jobs["deploy-staging"], jobs["deploy-production"]
+    assert staging["uses"] == production["uses"] == "./.github/workflows/deploy.yml"
+    assert staging["with"]["environment"] == "staging"
+    assert production["with"]["environment"] == "production"
+    assert "deploy-staging" in production["needs"]
+    # Both deploy the pushed image by its digest, never by a tag that could move.
+    assert staging["with"]["image"] == production["with"]["image"]
+    assert "needs.push.outputs.digest" in staging["with"]["image"]
+
+
+def test_the_image_is_built_with_a_cache_and_scanned_before_it_is_pushed() -> None:
+    jobs = load_workflow("ci.yml")["jobs"]
+    (build,) = steps_using(jobs["image"], "docker/build-push-action")
+    assert build["with"]["cache-from"] == "type=gha"
+    (scan,) = steps_using(jobs["image"], "aquasecurity/trivy-action")
+    assert set(scan["with"]["severity"].split(",")) == {"HIGH", "CRITICAL"}
+    assert scan["with"]["exit-code"] == "1"
+    steps = jobs["image"]["steps"]
+    assert steps.index(build) < steps.index(scan)
+
+
+def test_the_pushed_image_carries_its_sbom_and_provenance() -> None:
+    push = load_workflow("ci.yml")["jobs"]["push"]
+    (build,) = steps_using(push, "docker/build-push-action")
+    assert build["with"]["push"] is True
+    assert build["with"]["sbom"] is True
+    assert build["with"]["provenance"] == "mode=max"
+    assert push["permissions"]["packages"] == "write"
+
+
+def test_the_tests_run_on_postgresql_and_redis_with_nginx_installed() -> None:
+    test = load_workflow("ci.yml")["jobs"]["test"]
+    assert {"postgres", "redis"} <= set(test["services"])
+    assert test["env"]["REQUIRE_SERVICES"] == "1"
+    assert any("apt-get install --yes nginx" in step.get("run", "") for step in test["steps"])
+
+
+def test_deploy_backs_up_then_migrates_then_rolls_out() -> None:
+    jobs = load_workflow("deploy.yml")["jobs"]
+    assert list(jobs) == ["backup", "migrate", "rollout"]
+    assert jobs["migrate"]["needs"] == "backup"
+    assert jobs["rollout"]["needs"] == "migrate"
+    for job in jobs.values():
+        assert job["environment"] == "${{ inputs.environment }}"
+    assert any("pg_dump" in step.get("run", "") for step in jobs["backup"]["steps"])
+    migrate = "\n".join(step.get("run", "") for step in jobs["migrate"]["steps"])
+    # The migration Job alone, waited for; the Deployment is applied only by the next job.
+    assert "--selector app.kubernetes.io/component=migrate" in migrate
+    assert "--for=condition=complete" in migrate
+    rollout = "\n".join(step.get("run", "") for step in jobs["rollout"]["steps"])
+    assert "kubectl rollout status deployment/library-api" in rollout
+
+
+def test_deploy_targets_an_overlay_that_exists() -> None:
+    deploy = load_workflow("deploy.yml")
+    assert deploy["env"]["OVERLAY"] == "deploy/k8s/overlays/${{ inputs.environment }}"
+    ci_jobs = load_workflow("ci.yml")["jobs"]
+    for job in ("deploy-staging", "deploy-production"):
+        environment = ci_jobs[job]["with"]["environment"]
+        assert (FINAL / "deploy" / "k8s" / "overlays" / environment).is_dir()
+
+
 # --- compose and the environment ----------------------------------------------------------
 
 
@@ -165,6 +242,51 @@ def test_compose_starts_the_app_after_healthy_services_and_migrations(
     }
     assert services["migrate"]["command"] == ["flask", "--app", "wsgi", "db", "upgrade"]
     assert services["app"]["env_file"] == services["migrate"]["env_file"] == ".env"
+
+
+def test_compose_file_matches_the_compose_specification() -> None:
+    """``docker compose config`` where Docker has compose; else the Compose schema, offline."""
+    docker = shutil.which("docker")
+    if docker and run(docker, "compose", "version").returncode == 0:
+        variables = {"POSTGRES_USER": "u", "POSTGRES_PASSWORD": "p", "POSTGRES_DB": "d"}
+        result = subprocess.run(  # noqa: S603  (a fixed command)
+            [docker, "compose", "--env-file", os.devnull, "config", "--quiet"],
+            cwd=FINAL,
+            env={**os.environ, **variables},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    else:
+        check_jsonschema = require_tool(BIN / "check-jsonschema", "check-jsonschema")
+        result = run(check_jsonschema, "--builtin-schema", "vendor.compose-spec", "compose.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compose_puts_the_shipped_nginx_config_in_front_of_the_app(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    proxy = services["proxy"]
+    assert "./deploy/nginx/nginx.conf:/etc/nginx/nginx.conf:ro" in proxy["volumes"]
+    assert proxy["depends_on"] == {"app": {"condition": "service_healthy"}}
+    nginx_conf = (FINAL / "deploy" / "nginx" / "nginx.conf").read_text()
+    listen = re.search(r"listen (\d+);", nginx_conf)
+    assert listen is not None
+    assert proxy["ports"] == [f"8000:{listen.group(1)}"]
+    assert "server app:8000 " in nginx_conf
+    # Only the proxy is reachable, so the one hop the app trusts is nginx.
+    assert "ports" not in services["app"]
+    assert services["app"]["environment"]["PROXY_FIX_X_FOR"] == "1"
+
+
+def test_compose_sends_traces_to_its_trace_viewer(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert re.search(r":\d+(\.\d+)+$", services["jaeger"]["image"])
+    assert "16686:16686" in services["jaeger"]["ports"]
+    endpoint = services["app"]["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"]
+    assert endpoint == "http://jaeger:4318"
 
 
 def _read_variable(node: ast.AST) -> str | None:
@@ -432,7 +554,9 @@ def test_requirements_hold_exactly_the_runtime_dependencies(
 ) -> None:
     assert WORKSHOP is not None
     project = tomllib.loads((WORKSHOP / "pyproject.toml").read_text())["project"]
-    expected = dependency_closure(project["dependencies"])
+    # final/ adds its tracing to what every step runs on.
+    tracing = project["optional-dependencies"]["tracing"]
+    expected = dependency_closure(project["dependencies"] + tracing)
     assert set(read_pins(FINAL / "requirements.txt")) == expected
 
 

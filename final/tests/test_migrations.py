@@ -7,9 +7,12 @@ changed without ``flask db migrate``) or a migration cannot be undone.
 
 from __future__ import annotations
 
+import itertools
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,13 +20,17 @@ import flask_migrate
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from conftest import bearer, isbn13
 from flask import Flask
-from sqlalchemy import create_engine, inspect, make_url, text
+from flask.testing import FlaskClient
+from sqlalchemy import MetaData, Table, create_engine, inspect, make_url, text
 from sqlalchemy.exc import IntegrityError
 
 from app import create_app
-from app.extensions import db
+from app.extensions import cache, db
 from app.models import Base
+from app.services import auth, authors, users
 
 MIGRATIONS = str(Path(__file__).resolve().parents[1] / "migrations")
 
@@ -149,3 +156,171 @@ def test_migrated_database_allows_one_active_loan_per_user_and_book(empty_app: F
         connection.execute(loan, {"now": now, "due": due, "returned": None})
     with pytest.raises(IntegrityError), db.engine.begin() as connection:
         connection.execute(loan, {"now": now, "due": due, "returned": None})
+
+
+# --- expand, backfill, contract: a required column added with no downtime -------------------
+
+# Three revisions after the real head, written into a copy of the migrations for this proof
+# alone: each is one step a deployment applies while the version before it keeps serving.
+EXPAND_CONTRACT = {
+    "expand": (
+        "add books.language, nullable: the running version neither reads nor writes it",
+        'op.add_column("books", sa.Column("language", sa.String(length=8), nullable=True))',
+        'op.drop_column("books", "language")',
+    ),
+    "backfill": (
+        "fill books.language in for every row written before the new version wrote it",
+        "op.execute(\"UPDATE books SET language = 'en' WHERE language IS NULL\")",
+        "pass  # the values stay; expand's downgrade removes the column",
+    ),
+    "contract": (
+        "make books.language required, once no running version leaves it out",
+        'with op.batch_alter_table("books") as batch:\n'
+        '        batch.alter_column("language", existing_type=sa.String(length=8), nullable=False)',
+        'with op.batch_alter_table("books") as batch:\n'
+        '        batch.alter_column("language", existing_type=sa.String(length=8), nullable=True)',
+    ),
+}
+REVISION = '''"""{message}"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "{revision}"
+down_revision = "{down_revision}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    {upgrade}
+
+
+def downgrade() -> None:
+    {downgrade}
+'''
+
+
+def todays_head() -> str | None:
+    """The newest revision of the real migrations: the schema the running version expects."""
+    return ScriptDirectory(MIGRATIONS).get_current_head()
+
+
+@pytest.fixture
+def expand_contract_migrations(tmp_path: Path) -> str:
+    """The real migrations plus the three steps, in a folder of this test's own."""
+    folder = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    down_revision = todays_head()
+    for revision, (message, upgrade, downgrade) in EXPAND_CONTRACT.items():
+        source = REVISION.format(
+            message=message,
+            revision=revision,
+            down_revision=down_revision,
+            upgrade=upgrade,
+            downgrade=downgrade,
+        )
+        (folder / "versions" / f"{revision}.py").write_text(source)
+        down_revision = revision
+    return str(folder)
+
+
+@dataclass
+class OldVersion:
+    """The app as it runs today, which knows nothing of books.language, served over HTTP."""
+
+    client: FlaskClient
+    headers: dict[str, str]
+    author_id: int
+    isbns: Iterator[int]
+
+    def keeps_serving(self) -> None:
+        """It still adds a book and lists the catalogue."""
+        created = self.client.post(
+            "/api/v1/books",
+            json={"title": "A book", "isbn": isbn13(next(self.isbns)), "author_id": self.author_id},
+            headers=self.headers,
+        )
+        assert created.status_code == 201, created.get_json()
+        assert created.get_json()["id"] in self.listed_ids()
+
+    def listed_ids(self) -> set[int]:
+        """The ids of the catalogue's books, as it lists them."""
+        listed = self.client.get("/api/v1/books?per_page=100")
+        assert listed.status_code == 200
+        # The requests ran in this test's app context: end their session, as a request's end would.
+        db.session.remove()
+        return {book["id"] for book in listed.get_json()["items"]}
+
+
+def new_version_adds_a_book(isbn: str, author_id: int) -> None:
+    """The next version's one difference: every book it writes has a language."""
+    books = Table("books", MetaData(), autoload_with=db.engine)
+    with db.engine.begin() as connection:
+        connection.execute(
+            books.insert().values(
+                title="Un livre",
+                isbn=isbn,
+                author_id=author_id,
+                copies_total=1,
+                copies_available=1,
+                created_at=datetime.now(UTC),
+                language="fr",
+            )
+        )
+
+
+def languages() -> list[str | None]:
+    with db.engine.connect() as connection:
+        rows = connection.execute(text("SELECT language FROM books ORDER BY id"))
+        return [row[0] for row in rows]
+
+
+def test_a_required_column_arrives_by_expand_backfill_contract_without_downtime(
+    empty_app: Flask, expand_contract_migrations: str
+) -> None:
+    directory = expand_contract_migrations
+    flask_migrate.upgrade(directory=directory, revision=todays_head())
+    librarian = users.create_user(
+        email="librarian@example.org", password="a-long-password", name="L", role="librarian"
+    )
+    old = OldVersion(
+        client=empty_app.test_client(),
+        headers=bearer(auth.issue_tokens(librarian).access_token),
+        author_id=authors.create_author(name="Ursula K. Le Guin").id,
+        isbns=itertools.count(1),
+    )
+    db.session.remove()
+    old.keeps_serving()
+
+    # Expand: the old version keeps adding books, which leave the new column empty.
+    flask_migrate.upgrade(directory=directory, revision="expand")
+    old.keeps_serving()
+    assert languages() == [None, None]
+
+    # The new version rolls out and writes the column; backfill then fills the old rows in.
+    new_version_adds_a_book(isbn13(1000), old.author_id)
+    flask_migrate.upgrade(directory=directory, revision="backfill")
+    assert languages() == ["en", "en", "fr"]
+    new_version_adds_a_book(isbn13(1001), old.author_id)
+
+    # Contract: the column is required now, and every version still running writes it.
+    flask_migrate.upgrade(directory=directory, revision="contract")
+    new_version_adds_a_book(isbn13(1002), old.author_id)
+    assert languages() == ["en", "en", "fr", "fr", "fr"]
+    # The new version would empty the catalogue's cache after writing, as today's does.
+    cache.clear()
+    assert len(old.listed_ids()) == 5
+    # Why contract waits for the old version to be gone: a row without the column is refused.
+    with pytest.raises(IntegrityError), db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO books (title, isbn, author_id, copies_total, copies_available,"
+                " created_at) VALUES ('Old', :isbn, :author, 1, 1, :now)"
+            ),
+            {"isbn": isbn13(1003), "author": old.author_id, "now": datetime.now(UTC)},
+        )
+
+    # And each step undoes cleanly, back to the schema the models describe.
+    flask_migrate.downgrade(directory=directory, revision=todays_head())
+    assert schema_differences() == []
