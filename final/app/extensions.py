@@ -108,8 +108,10 @@ def init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     cache.init_app(app)
     # Only the API is shared with browsers, and only with the origins the environment allows.
-    cors.init_app(
-        app,
-        resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}},
-        expose_headers=["X-Request-ID", "ETag", "Retry-After", "Idempotent-Replayed"],
-    )
+    # With none allowed, CORS would only inspect every response to add nothing: leave it out.
+    if app.config["CORS_ORIGINS"]:
+        cors.init_app(
+            app,
+            resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}},
+            expose_headers=["X-Request-ID", "ETag", "Retry-After", "Idempotent-Replayed"],
+        )
