@@ -1,8 +1,8 @@
 """The app's Flask extensions, created unbound here and bound to an app in ``init_extensions``.
 
 Keeping them apart from the factory means any module can import an extension without importing
-the app, which is what makes circular imports impossible. The one import from the app is the
-models' declarative base, which itself imports nothing of the app.
+the app, which is what makes circular imports impossible. The imports from the app are the
+models' declarative base and the rate limiter's strategy, which import nothing of the app.
 """
 
 from typing import Any
@@ -20,6 +20,7 @@ from jwt import PyJWTError
 from sqlalchemy import Connection, event
 
 from app.models.base import Base
+from app.rate_windows import FIXED_WINDOW_FROM_HIT
 
 BEARER_PREFIX = "Bearer "
 
@@ -58,6 +59,8 @@ limiter = Limiter(
     rate_limit_key,
     default_limits=[default_rate_limit],
     headers_enabled=True,
+    # The fixed window, with the headers' figures taken from the count itself (see rate_windows).
+    strategy=FIXED_WINDOW_FROM_HIT,
     # A dead Redis must not take the API down: count in memory until it is back.
     in_memory_fallback_enabled=True,
     swallow_errors=True,
