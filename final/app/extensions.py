@@ -12,7 +12,6 @@ from flask_caching import Cache
 from flask_cors import CORS
 from flask_jwt_extended import JWTManager, decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
-from flask_limiter import Limiter
 from flask_marshmallow import Marshmallow
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -20,7 +19,7 @@ from jwt import PyJWTError
 from sqlalchemy import Connection, event
 
 from app.models.base import Base
-from app.rate_windows import FIXED_WINDOW_FROM_HIT
+from app.rate_windows import FIXED_WINDOW_FROM_HIT, Limiter
 
 BEARER_PREFIX = "Bearer "
 

@@ -11,9 +11,13 @@ keeps one count.
 """
 
 import time
-from typing import ClassVar
+from typing import Any
 
-from flask import g, has_request_context
+import flask_limiter
+from flask import Flask, g, has_request_context
+from flask_limiter import ExemptionScope, Limit
+from flask_limiter._limits import ApplicationLimit, RuntimeLimit
+from flask_limiter._manager import LimitManager
 from limits import RateLimitItem
 from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import STRATEGIES, FixedWindowRateLimiter
@@ -82,7 +86,7 @@ class SweptMemoryStorage(MemoryStorage):
     """
 
     STORAGE_SCHEME = ["memory"]  # noqa: RUF012  (limits declares it as a plain attribute)
-    SWEEP_EVERY_SECONDS: ClassVar[float] = 1.0
+    SWEEP_EVERY_SECONDS = 1.0
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: str):
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
@@ -105,3 +109,109 @@ class SweptMemoryStorage(MemoryStorage):
 
 # limits keeps its strategies in this table, and Flask-Limiter looks the configured name up in it.
 STRATEGIES[FIXED_WINDOW_FROM_HIT] = FixedWindowFromHit
+
+
+class EndpointLimitManager(LimitManager):
+    """Flask-Limiter's limit manager, resolving an endpoint's limits once per app, not per request.
+
+    Which limits apply to a request, and what it is exempt from, depends only on its endpoint and
+    blueprint and on the limits declared so far; Flask-Limiter works it out again for every
+    request (about a tenth of a cached read's time in a profile). The answers are kept per app
+    and forgotten whenever a limit or an exemption is added.
+    """
+
+    def __init__(self, manager: LimitManager) -> None:
+        super().__init__(
+            application_limits=manager._application_limits,
+            default_limits=manager._default_limits,
+            decorated_limits=manager._decorated_limits,
+            blueprint_limits=manager._blueprint_limits,
+            route_exemptions=manager._route_exemptions,
+            blueprint_exemptions=manager._blueprint_exemptions,
+        )
+        self.generation = 0
+
+    def _known(self, app: Flask) -> dict[tuple[object, ...], Any]:
+        """This app's answers, emptied when the declarations changed since they were made."""
+        generation, known = app.extensions.get("resolved_limits", (None, {}))
+        if generation != self.generation:
+            known = {}
+            app.extensions["resolved_limits"] = (self.generation, known)
+        answers: dict[tuple[object, ...], Any] = known
+        return answers
+
+    def resolve_limits(
+        self,
+        app: Flask,
+        endpoint: str | None = None,
+        blueprint: str | None = None,
+        callable_name: str | None = None,
+        in_middleware: bool = False,
+        marked_for_limiting: bool = False,
+    ) -> tuple[list[RuntimeLimit], ...]:
+        """The limits of this endpoint, as Flask-Limiter resolves them, resolved once."""
+        known = self._known(app)
+        key = ("limits", endpoint, blueprint, callable_name, in_middleware, marked_for_limiting)
+        if key not in known:
+            known[key] = super().resolve_limits(
+                app, endpoint, blueprint, callable_name, in_middleware, marked_for_limiting
+            )
+        resolved: tuple[list[RuntimeLimit], ...] = known[key]
+        return resolved
+
+    def exemption_scope(
+        self, app: Flask, endpoint: str | None, blueprint: str | None
+    ) -> ExemptionScope:
+        """What this endpoint is exempt from, as Flask-Limiter finds it, found once."""
+        known = self._known(app)
+        key = ("exemption", endpoint, blueprint)
+        if key not in known:
+            known[key] = super().exemption_scope(app, endpoint, blueprint)
+        scope: ExemptionScope = known[key]
+        return scope
+
+    def _changed(self) -> None:
+        self.generation += 1
+
+    def set_application_limits(self, limits: list[ApplicationLimit]) -> None:
+        """Set the application limits, and forget every resolved answer."""
+        super().set_application_limits(limits)
+        self._changed()
+
+    def set_default_limits(self, limits: list[Limit]) -> None:
+        """Set the default limits, and forget every resolved answer."""
+        super().set_default_limits(limits)
+        self._changed()
+
+    def add_decorated_limit(self, route: str, limit: Limit | None, override: bool = False) -> None:
+        """Add a route's limit, and forget every resolved answer."""
+        super().add_decorated_limit(route, limit, override)
+        self._changed()
+
+    def add_blueprint_limit(self, blueprint: str, limit: Limit | None) -> None:
+        """Add a blueprint's limit, and forget every resolved answer."""
+        super().add_blueprint_limit(blueprint, limit)
+        self._changed()
+
+    def add_route_exemption(self, route: str, scope: ExemptionScope) -> None:
+        """Exempt a route, and forget every resolved answer."""
+        super().add_route_exemption(route, scope)
+        self._changed()
+
+    def add_blueprint_exemption(self, blueprint: str, scope: ExemptionScope) -> None:
+        """Exempt a blueprint, and forget every resolved answer."""
+        super().add_blueprint_exemption(blueprint, scope)
+        self._changed()
+
+    def add_endpoint_hint(self, endpoint: str, callable: str) -> None:
+        """Note a limited callable of an endpoint, and forget every resolved answer."""
+        super().add_endpoint_hint(endpoint, callable)
+        self._changed()
+
+
+class Limiter(flask_limiter.Limiter):
+    """Flask-Limiter's extension, with each endpoint's limits resolved once (see above)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit_manager = EndpointLimitManager(self.limit_manager)

@@ -3,9 +3,12 @@
 Run from final/ (``make bench`` does): ``python benchmarks/run.py [--duration 10]``. With
 TEST_DATABASE_URL and TEST_REDIS_URL set, the app runs its production configuration on them (in a
 schema and a Redis database of its own); otherwise the development configuration with debug off,
-on a SQLite file and in-memory cache and limits. Both servers get the same gunicorn settings
-(gunicorn.conf.py), and one load generator, outside the servers, drives every row: wrk when it
-is on PATH, else a Python generator in its own processes.
+on a SQLite file and in-memory cache and limits. Every row is measured twice: with plain,
+identical gunicorn flags for every server (2 sync workers, no configuration file), which is what
+the targets are set for, and with gunicorn.conf.py as production runs it. One load generator,
+outside the servers, drives every row: wrk when it is on PATH, else a Python generator in its own
+processes. Before the servers start, the request path is measured in process, layer by layer
+(benchmarks/layers.py), with the Redis round trips and SQL statements each request makes.
 """
 
 from __future__ import annotations
@@ -58,11 +61,34 @@ LIBRARIES = (
     "psycopg",
     "redis",
 )
-# (row, minimum ratio to the bare route) per backend; rows not named have no target.
+# (row, minimum ratio to the bare route) per backend and server set; rows not named have none.
 TARGETS = {
-    "embedded": {"cached list": 0.75, "uncached list": 0.4, "single book": 0.6},
-    "services": {"cached list": 0.6, "uncached list": 0.3},
+    ("plain", "embedded"): {"cached list": 0.75, "single book": 0.75, "uncached list": 0.35},
+    ("plain", "services"): {"cached list": 0.6},
+    ("production", "embedded"): {"cached list": 0.75, "uncached list": 0.4, "single book": 0.6},
+    ("production", "services"): {"cached list": 0.6, "uncached list": 0.3},
 }
+# Plain flags: the same for the bare app and the real one, nothing tuned.
+PLAIN_WORKERS = 2
+
+
+@dataclass(frozen=True)
+class ServerSet:
+    """How gunicorn runs both servers: plain identical flags, or the production configuration."""
+
+    name: str
+    label: str
+    arguments: tuple[str, ...]
+
+
+SERVER_SETS = (
+    ServerSet(
+        "plain",
+        f"plain flags for both apps: {PLAIN_WORKERS} sync workers, no configuration file",
+        ("--workers", str(PLAIN_WORKERS), "--worker-class", "sync"),
+    ),
+    ServerSet("production", "gunicorn.conf.py as production runs it", ("-c", "gunicorn.conf.py")),
+)
 
 
 @dataclass(frozen=True)
@@ -182,14 +208,16 @@ def isbn13(number: int) -> str:
 
 
 @contextmanager
-def gunicorn(app: str, environment: Mapping[str, str], log: Path) -> Iterator[str]:
-    """Serve ``app`` (module:variable) with gunicorn.conf.py on a free port; yield its URL."""
+def gunicorn(
+    app: str, environment: Mapping[str, str], log: Path, servers: ServerSet
+) -> Iterator[str]:
+    """Serve ``app`` (module:variable) as ``servers`` says, on a free port; yield its URL."""
     port = free_port()
     env = {**os.environ, **environment, "GUNICORN_BIND": f"127.0.0.1:{port}"}
     for name in ("TEST_DATABASE_URL", "TEST_REDIS_URL", "PROMETHEUS_MULTIPROC_DIR"):
         env.pop(name, None)
-    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--no-control-socket"]
-    command += ["--pythonpath", "benchmarks", app]
+    command = [sys.executable, "-m", "gunicorn", *servers.arguments, "--no-control-socket"]
+    command += ["--bind", f"127.0.0.1:{port}", "--pythonpath", "benchmarks", app]
     with log.open("wb") as output:
         process = subprocess.Popen(  # noqa: S603  (a fixed command)
             command, cwd=FINAL, env=env, stdout=output, stderr=subprocess.STDOUT
@@ -332,10 +360,10 @@ def versions() -> str:
     return f"Python {platform.python_version()}; " + ", ".join(found)
 
 
-def table(rows: list[Row], backend: Backend) -> list[str]:
+def table(rows: list[Row], backend: Backend, servers: ServerSet) -> list[str]:
     """The rows as a Markdown table, each rate also as a ratio to the bare route."""
     bare = rows[0].requests_per_second
-    targets = TARGETS[backend.name]
+    targets = TARGETS[servers.name, backend.name]
     lines = [
         "| row | requests/s | ratio to bare | p50 ms | p99 ms | non-2xx/errors | target |",
         "|---|---:|---:|---:|---:|---:|---|",
