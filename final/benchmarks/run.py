@@ -14,7 +14,9 @@ processes. Before the servers start, the request path is measured in process, la
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
+import io
 import json
 import multiprocessing
 import os
@@ -418,36 +420,48 @@ def profile(base_env: Mapping[str, str], requests: int) -> None:
         print(profiler.output_text(unicode=True, color=False, show_all=False))
 
 
-def main() -> None:
-    """Seed, serve both apps, measure every row, print and record the table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per row")
-    parser.add_argument("--warmup", type=float, default=3.0, help="seconds before each row")
-    parser.add_argument("--connections", type=int, default=8, help="concurrent connections")
-    parser.add_argument("--rounds", type=int, default=3, help="measure every row this often")
-    parser.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto")
-    parser.add_argument("--output", type=Path, default=FINAL / "benchmarks" / "latest.md")
-    parser.add_argument("--profile", type=int, default=0, help="also profile N requests in process")
-    options = parser.parse_args()
-    generator = options.generator
-    if generator == "auto":
-        generator = "wrk" if shutil.which("wrk") else "python"
+def in_process(backend: Backend, requests: int, rounds: int) -> list[str]:
+    """The layer-by-layer table and the round trips per request, measured in process."""
+    sys.path.insert(0, str(FINAL / "benchmarks"))
+    import layers
 
+    # Metrics are one of the layers: on here, whatever the servers below run with.
+    base = {**backend.environment, "METRICS_ENABLED": "1"}
+    with contextlib.redirect_stderr(io.StringIO()):
+        timings = layers.measure(base, requests, rounds)
+        found = layers.round_trips(layers.build(base, None))
+    return [
+        "### In process: what each layer adds to a request",
+        "",
+        f"Flask's test client, CPU µs per request, best of {rounds} rounds of {requests} requests;"
+        " each layer's figure is the whole request minus the request with that layer off.",
+        "",
+        *layers.layer_table(timings),
+        "",
+        *layers.round_trips_table(found),
+        "",
+        layers.trips_verdict(found),
+    ]
+
+
+def measure_rows(
+    servers: ServerSet,
+    backend: Backend,
+    scratch: Path,
+    book_id: int | str,
+    phases: list[list[str]],
+    options: argparse.Namespace,
+    generator: str,
+) -> list[Row]:
+    """Serve both apps as ``servers`` says and measure every row, each keeping its best round."""
+    tokens_files = [scratch / f"{servers.name}-readers-{n}.txt" for n in range(len(phases))]
+    for phase, path in zip(phases, tokens_files, strict=True):
+        path.write_text("\n".join(phase) + "\n")
     with ExitStack() as stack:
-        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
-        backend = stack.enter_context(chosen_backend(scratch))
-        # Fresh readers for every warm-up and measurement: one cut off between a borrow and
-        # its return leaves its readers holding a loan.
-        count = options.connections
-        book_id, tokens = seed(backend, 2 * options.rounds * count)
-        phases = [tokens[start : start + count] for start in range(0, len(tokens), count)]
-        tokens_files = [scratch / f"readers-{number}.txt" for number in range(len(phases))]
-        for phase, path in zip(phases, tokens_files, strict=True):
-            path.write_text("\n".join(phase) + "\n")
-        bare = stack.enter_context(gunicorn("bare:app", backend.environment, scratch / "bare.log"))
-        real = stack.enter_context(
-            gunicorn("bench_wsgi:app", backend.environment, scratch / "app.log")
-        )
+        log = scratch / f"{servers.name}-bare.log"
+        bare = stack.enter_context(gunicorn("bare:app", backend.environment, log, servers))
+        log = scratch / f"{servers.name}-app.log"
+        real = stack.enter_context(gunicorn("bench_wsgi:app", backend.environment, log, servers))
         scenarios = [
             Scenario("bare route", bare),
             Scenario("cached list", real, LIST),
@@ -475,10 +489,46 @@ def main() -> None:
                 if kept is None or row.requests_per_second > kept.requests_per_second:
                     best[row.name] = row
                 print(
-                    f"round {round_number}, {row.name}: {row.requests_per_second:,.0f}/s",
+                    f"{servers.name}, round {round_number}, {row.name}:"
+                    f" {row.requests_per_second:,.0f}/s",
                     flush=True,
                 )
-        rows = [best[scenario.name] for scenario in scenarios]
+    return [best[scenario.name] for scenario in scenarios]
+
+
+def main() -> None:
+    """Measure in process, seed, serve both apps under each server set, print and record."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per row")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds before each row")
+    parser.add_argument("--connections", type=int, default=8, help="concurrent connections")
+    parser.add_argument("--rounds", type=int, default=3, help="measure every row this often")
+    parser.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument("--output", type=Path, default=FINAL / "benchmarks" / "latest.md")
+    parser.add_argument("--profile", type=int, default=0, help="also profile N requests in process")
+    parser.add_argument("--layer-requests", type=int, default=200, help="in process, per round")
+    parser.add_argument("--layer-rounds", type=int, default=10, help="in process, rounds")
+    options = parser.parse_args()
+    generator = options.generator
+    if generator == "auto":
+        generator = "wrk" if shutil.which("wrk") else "python"
+
+    with ExitStack() as stack:
+        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
+        backend = stack.enter_context(chosen_backend(scratch))
+        layer_lines = in_process(backend, options.layer_requests, options.layer_rounds)
+        print("\n".join(layer_lines), flush=True)
+        # Fresh readers for every warm-up and measurement: one cut off between a borrow and
+        # its return leaves its readers holding a loan.
+        count = options.connections
+        phases_per_set = 2 * options.rounds
+        book_id, tokens = seed(backend, phases_per_set * count * len(SERVER_SETS))
+        phases = [tokens[start : start + count] for start in range(0, len(tokens), count)]
+        tables: list[str] = []
+        for number, servers in enumerate(SERVER_SETS):
+            mine = phases[number * phases_per_set : (number + 1) * phases_per_set]
+            rows = measure_rows(servers, backend, scratch, book_id, mine, options, generator)
+            tables += [f"### {servers.label}", "", *table(rows, backend, servers), ""]
         if options.profile:
             profile(backend.environment, options.profile)
 
@@ -487,10 +537,10 @@ def main() -> None:
         f"## {backend.label}",
         "",
         f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        f"- Machine: {'; '.join(machine())}",
+        f"- Machine: {'; '.join(machine())}; load average {load_average()} at the end",
         f"- Versions: {versions()}",
-        f"- Server: gunicorn.conf.py as production runs it ({workers} gthread workers x "
-        f"{os.environ.get('GUNICORN_THREADS', '2')} threads), the same for both apps",
+        f"- Servers: first {SERVER_SETS[0].label}; then {SERVER_SETS[1].label}"
+        f" ({workers} gthread workers x {os.environ.get('GUNICORN_THREADS', '2')} threads)",
         f"- Load: {generator}, {options.connections} connections, {options.warmup:g} s warm-up then"
         f" {options.duration:g} s per row, on the same machine; {options.rounds} rounds, each row"
         " keeps its best",
@@ -499,11 +549,17 @@ def main() -> None:
         " write); `GET /api/v1/books/{id}` (cached); `POST /api/v1/loans` then its return,"
         " per request",
         "",
-        *table(rows, backend),
+        *tables,
+        *layer_lines,
     ]
     print("\n".join(body))
     write_section(options.output, backend, body)
     print(f"\nWritten to {options.output.name}")
+
+
+def load_average() -> str:
+    """The machine's 1, 5 and 15 minute load averages (other jobs share its cores)."""
+    return ", ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 if __name__ == "__main__":
