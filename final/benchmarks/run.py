@@ -516,14 +516,15 @@ def main() -> None:
     with ExitStack() as stack:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
         backend = stack.enter_context(chosen_backend(scratch))
-        layer_lines = in_process(backend, options.layer_requests, options.layer_rounds)
-        print("\n".join(layer_lines), flush=True)
         # Fresh readers for every warm-up and measurement: one cut off between a borrow and
         # its return leaves its readers holding a loan.
         count = options.connections
         phases_per_set = 2 * options.rounds
         book_id, tokens = seed(backend, phases_per_set * count * len(SERVER_SETS))
         phases = [tokens[start : start + count] for start in range(0, len(tokens), count)]
+        # In process, on the database just migrated and filled, before any server starts.
+        layer_lines = in_process(backend, options.layer_requests, options.layer_rounds)
+        print("\n".join(layer_lines), flush=True)
         tables: list[str] = []
         for number, servers in enumerate(SERVER_SETS):
             mine = phases[number * phases_per_set : (number + 1) * phases_per_set]
