@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 from marshmallow import Schema, ValidationError, fields, validates
 from marshmallow.validate import Range
 
-from app.models.base import MAX_ID
+from app.ids import MAX_ID
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100

@@ -16,7 +16,7 @@ def list_books() -> dict[str, Any]:
     return page_body(books.list_books(**page_args()), book_body)
 
 
-@books_bp.get("/<int:book_id>")
+@books_bp.get("/<id:book_id>")
 def get_book(book_id: int) -> dict[str, Any]:
     """Fetch one book with its author and the copies available."""
     return book_body(books.get_book(book_id))
@@ -29,7 +29,7 @@ def create_book() -> tuple[dict[str, Any], int]:
     return book_body(books.create_book(**data)), 201
 
 
-@books_bp.patch("/<int:book_id>")
+@books_bp.patch("/<id:book_id>")
 def update_book(book_id: int) -> dict[str, Any]:
     """Change a book; copies_total may not drop below the copies on loan."""
     changes = parse_body(BOOK_FIELDS, partial=True)
@@ -37,7 +37,7 @@ def update_book(book_id: int) -> dict[str, Any]:
     return book_body(book)
 
 
-@books_bp.delete("/<int:book_id>")
+@books_bp.delete("/<id:book_id>")
 def delete_book(book_id: int) -> Response:
     """Delete a book and its loan history, unless a copy is on loan."""
     books.delete_book(book_id)

@@ -28,13 +28,13 @@ def list_loans() -> dict[str, Any]:
     return page_body(loans.list_loans(**page_args()), loan_body)
 
 
-@loans_bp.get("/<int:loan_id>")
+@loans_bp.get("/<id:loan_id>")
 def get_loan(loan_id: int) -> dict[str, Any]:
     """Fetch one loan."""
     return loan_body(loans.get_loan(loan_id=loan_id))
 
 
-@loans_bp.post("/<int:loan_id>/return")
+@loans_bp.post("/<id:loan_id>/return")
 def return_loan(loan_id: int) -> dict[str, Any]:
     """Return a borrowed book."""
     return loan_body(loans.return_loan(loan_id=loan_id))

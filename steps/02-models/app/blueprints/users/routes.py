@@ -31,13 +31,13 @@ def create_user() -> tuple[dict[str, Any], int]:
     return user_body(users.create_user(**data)), 201
 
 
-@users_bp.get("/<int:user_id>")
+@users_bp.get("/<id:user_id>")
 def get_user(user_id: int) -> dict[str, Any]:
     """Fetch a user."""
     return user_body(users.find_user(user_id))
 
 
-@users_bp.patch("/<int:user_id>")
+@users_bp.patch("/<id:user_id>")
 def update_user(user_id: int) -> dict[str, Any]:
     """Change a user's name."""
     changes = parse_body(USER_UPDATE_FIELDS, partial=True)
@@ -45,14 +45,14 @@ def update_user(user_id: int) -> dict[str, Any]:
     return user_body(user)
 
 
-@users_bp.delete("/<int:user_id>")
+@users_bp.delete("/<id:user_id>")
 def delete_user(user_id: int) -> Response:
     """Delete a user and their loans; copies they held go back on the shelf."""
     users.delete_user(user_id)
     return Response(status=204)
 
 
-@users_bp.get("/<int:user_id>/loans")
+@users_bp.get("/<id:user_id>/loans")
 def list_user_loans(user_id: int) -> dict[str, Any]:
     """List one user's loans."""
     page = loans.list_user_loans(user_id=user_id, **page_args())

@@ -23,7 +23,7 @@ def list_authors() -> dict[str, Any]:
     return body
 
 
-@authors_bp.get("/<int:author_id>")
+@authors_bp.get("/<id:author_id>")
 def get_author(author_id: int) -> dict[str, Any]:
     """Fetch one author."""
     body: dict[str, Any] = author_schema.dump(authors.get_author(author_id))
@@ -38,7 +38,7 @@ def create_author() -> tuple[dict[str, Any], int]:
     return body, 201
 
 
-@authors_bp.patch("/<int:author_id>")
+@authors_bp.patch("/<id:author_id>")
 def update_author(author_id: int) -> dict[str, Any]:
     """Change an author."""
     changes = author_input_schema.load(request.get_json(), partial=True)
@@ -47,7 +47,7 @@ def update_author(author_id: int) -> dict[str, Any]:
     return body
 
 
-@authors_bp.delete("/<int:author_id>")
+@authors_bp.delete("/<id:author_id>")
 def delete_author(author_id: int) -> Response:
     """Delete an author who has no books."""
     authors.delete_author(author_id)

@@ -23,7 +23,7 @@ def list_books() -> dict[str, Any]:
     return body
 
 
-@books_bp.get("/<int:book_id>")
+@books_bp.get("/<id:book_id>")
 def get_book(book_id: int) -> dict[str, Any]:
     """Fetch one book with its author and the copies available."""
     body: dict[str, Any] = book_schema.dump(books.get_book(book_id))
@@ -40,7 +40,7 @@ def create_book() -> tuple[dict[str, Any], int]:
     # END TASK
 
 
-@books_bp.patch("/<int:book_id>")
+@books_bp.patch("/<id:book_id>")
 def update_book(book_id: int) -> dict[str, Any]:
     """Change a book; copies_total may not drop below the copies on loan."""
     changes = book_input_schema.load(request.get_json(), partial=True)
@@ -49,7 +49,7 @@ def update_book(book_id: int) -> dict[str, Any]:
     return body
 
 
-@books_bp.delete("/<int:book_id>")
+@books_bp.delete("/<id:book_id>")
 def delete_book(book_id: int) -> Response:
     """Delete a book and its loan history, unless a copy is on loan."""
     books.delete_book(book_id)

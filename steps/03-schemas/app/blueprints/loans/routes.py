@@ -36,14 +36,14 @@ def list_loans() -> dict[str, Any]:
     return body
 
 
-@loans_bp.get("/<int:loan_id>")
+@loans_bp.get("/<id:loan_id>")
 def get_loan(loan_id: int) -> dict[str, Any]:
     """Fetch one loan."""
     body: dict[str, Any] = loan_schema.dump(loans.get_loan(loan_id=loan_id))
     return body
 
 
-@loans_bp.post("/<int:loan_id>/return")
+@loans_bp.post("/<id:loan_id>/return")
 def return_loan(loan_id: int) -> dict[str, Any]:
     """Return a borrowed book."""
     body: dict[str, Any] = loan_schema.dump(loans.return_loan(loan_id=loan_id))

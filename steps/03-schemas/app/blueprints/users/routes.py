@@ -42,14 +42,14 @@ def create_user() -> tuple[dict[str, Any], int]:
     return body, 201
 
 
-@users_bp.get("/<int:user_id>")
+@users_bp.get("/<id:user_id>")
 def get_user(user_id: int) -> dict[str, Any]:
     """Fetch a user."""
     body: dict[str, Any] = user_schema.dump(users.find_user(user_id))
     return body
 
 
-@users_bp.patch("/<int:user_id>")
+@users_bp.patch("/<id:user_id>")
 def update_user(user_id: int) -> dict[str, Any]:
     """Change a user's name."""
     changes = user_update_schema.load(request.get_json())
@@ -58,14 +58,14 @@ def update_user(user_id: int) -> dict[str, Any]:
     return body
 
 
-@users_bp.delete("/<int:user_id>")
+@users_bp.delete("/<id:user_id>")
 def delete_user(user_id: int) -> Response:
     """Delete a user and their loans; copies they held go back on the shelf."""
     users.delete_user(user_id)
     return Response(status=204)
 
 
-@users_bp.get("/<int:user_id>/loans")
+@users_bp.get("/<id:user_id>/loans")
 def list_user_loans(user_id: int) -> dict[str, Any]:
     """List one user's loans."""
     query = user_loans_query_schema.load(request.args)

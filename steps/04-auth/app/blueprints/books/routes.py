@@ -25,7 +25,7 @@ def list_books() -> dict[str, Any]:
     return body
 
 
-@books_bp.get("/<int:book_id>")
+@books_bp.get("/<id:book_id>")
 def get_book(book_id: int) -> dict[str, Any]:
     """Fetch one book with its author and the copies available."""
     body: dict[str, Any] = book_schema.dump(books.get_book(book_id))
@@ -41,7 +41,7 @@ def create_book() -> tuple[dict[str, Any], int]:
     return body, 201
 
 
-@books_bp.patch("/<int:book_id>")
+@books_bp.patch("/<id:book_id>")
 @roles_required(*STAFF_ROLES)
 def update_book(book_id: int) -> dict[str, Any]:
     """Change a book; copies_total may not drop below the copies on loan (staff)."""
@@ -51,7 +51,7 @@ def update_book(book_id: int) -> dict[str, Any]:
     return body
 
 
-@books_bp.delete("/<int:book_id>")
+@books_bp.delete("/<id:book_id>")
 @roles_required(*STAFF_ROLES)
 def delete_book(book_id: int) -> Response:
     """Delete a book and its loan history, unless a copy is on loan (librarians and admins)."""

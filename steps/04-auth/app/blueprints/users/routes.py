@@ -34,7 +34,7 @@ def list_users() -> dict[str, Any]:
     return body
 
 
-@users_bp.get("/<int:user_id>")
+@users_bp.get("/<id:user_id>")
 @login_required
 def get_user(user_id: int) -> dict[str, Any]:
     """Fetch a user: yourself, or anyone if you are an admin."""
@@ -43,7 +43,7 @@ def get_user(user_id: int) -> dict[str, Any]:
     return body
 
 
-@users_bp.patch("/<int:user_id>")
+@users_bp.patch("/<id:user_id>")
 @login_required
 def update_user(user_id: int) -> dict[str, Any]:
     """Change a user's name or password (yourself), or role (admins)."""
@@ -53,7 +53,7 @@ def update_user(user_id: int) -> dict[str, Any]:
     return body
 
 
-@users_bp.delete("/<int:user_id>")
+@users_bp.delete("/<id:user_id>")
 @roles_required("admin")
 def delete_user(user_id: int) -> Response:
     """Delete a user and their loans (admins only); copies they held go back on the shelf."""
@@ -61,7 +61,7 @@ def delete_user(user_id: int) -> Response:
     return Response(status=204)
 
 
-@users_bp.get("/<int:user_id>/loans")
+@users_bp.get("/<id:user_id>/loans")
 @login_required
 def list_user_loans(user_id: int) -> dict[str, Any]:
     """List one user's loans: your own, or anyone's if you are staff."""

@@ -27,7 +27,7 @@ def list_books() -> dict[str, Any]:
     return body
 
 
-@books_bp.get("/<int:book_id>")
+@books_bp.get("/<id:book_id>")
 @cached_with_etag()
 def get_book(book_id: int) -> dict[str, Any]:
     """Fetch one book with its author and the copies available."""
@@ -44,7 +44,7 @@ def create_book() -> tuple[dict[str, Any], int]:
     return body, 201
 
 
-@books_bp.patch("/<int:book_id>")
+@books_bp.patch("/<id:book_id>")
 @roles_required(*STAFF_ROLES)
 def update_book(book_id: int) -> dict[str, Any]:
     """Change a book; copies_total may not drop below the copies on loan (staff)."""
@@ -54,7 +54,7 @@ def update_book(book_id: int) -> dict[str, Any]:
     return body
 
 
-@books_bp.delete("/<int:book_id>")
+@books_bp.delete("/<id:book_id>")
 @roles_required(*STAFF_ROLES)
 def delete_book(book_id: int) -> Response:
     """Delete a book and its loan history, unless a copy is on loan (librarians and admins)."""

@@ -35,7 +35,7 @@ def list_loans() -> dict[str, Any]:
     return body
 
 
-@loans_bp.get("/<int:loan_id>")
+@loans_bp.get("/<id:loan_id>")
 @login_required
 def get_loan(loan_id: int) -> dict[str, Any]:
     """Fetch one of your loans (staff may fetch any)."""
@@ -43,7 +43,7 @@ def get_loan(loan_id: int) -> dict[str, Any]:
     return body
 
 
-@loans_bp.post("/<int:loan_id>/return")
+@loans_bp.post("/<id:loan_id>/return")
 @login_required
 def return_loan(loan_id: int) -> dict[str, Any]:
     """Return a borrowed book (the borrower or staff)."""
