@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import limits.storage.memory
 import pytest
 import redis.connection
 from conftest import built_app
 from flask import Flask
+
+from app import rate_windows
 
 LIST = "/api/v1/books?per_page=20"
 
@@ -59,3 +62,43 @@ def test_the_headers_count_down_and_reset_within_the_window(limited_app: Flask) 
     resets = {int(a.headers["X-RateLimit-Reset"]) for a in answers}
     assert len(resets) <= 2  # the same window end, give or take the second it was read in
     assert all(0 <= int(a.headers["Retry-After"]) <= 61 for a in answers)
+
+
+class FakeTime:
+    """Stands in for the ``time`` module where the memory storage reads it."""
+
+    def __init__(self) -> None:
+        self.now = 1_900_000_000.0
+
+    def time(self) -> float:
+        return self.now
+
+
+def test_counting_in_memory_starts_no_thread_and_still_forgets_ended_windows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = FakeTime()
+    for module in (limits.storage.memory, rate_windows):
+        monkeypatch.setattr(module, "time", clock)
+    started: list[object] = []
+
+    class NeverRunning:
+        """A timer that records being made, and never runs (so limits would make another)."""
+
+        def __init__(self, *args: object) -> None:
+            started.append(args)
+
+        def start(self) -> None: ...
+
+        def is_alive(self) -> bool:
+            return False
+
+    monkeypatch.setattr(limits.storage.memory.threading, "Timer", NeverRunning)
+    storage = rate_windows.SweptMemoryStorage()
+    assert [storage.incr("a", 60) for _ in range(3)] == [1, 2, 3]
+    storage.incr("b", 600)
+    clock.now += 61  # the window of "a" has ended; the next count sweeps it away
+    assert storage.incr("b", 600) == 2
+    assert "a" not in storage.expirations
+    assert storage.incr("a", 60) == 1
+    assert len(started) == 1  # the one limits' constructor makes, none per count
