@@ -7,7 +7,8 @@ from flask import Blueprint, Response, request
 from app.caching import cached_with_etag
 from app.models.user import STAFF_ROLES
 from app.operations import operation
-from app.permissions import roles_required
+from app.pagination import PageAnswer, with_link_header
+from app.permissions import roles_required, scopes_required
 from app.schemas import BookInputSchema, BookListQuerySchema, BookPageSchema, BookSchema
 from app.services import books
 
@@ -34,12 +35,12 @@ BOOK_EXAMPLE = {
 
 @books_bp.get("")
 @cached_with_etag(query=book_query_schema)
-@operation(query=BookListQuerySchema, response=BookPageSchema)
-def list_books() -> dict[str, Any]:
+@operation(query=BookListQuerySchema, response=BookPageSchema, headers=["Link"])
+def list_books() -> PageAnswer:
     """List books, a page at a time, filtered by text, author or availability."""
     query = book_query_schema.load(request.args)
     body: dict[str, Any] = book_page_schema.dump(books.list_books(**query))
-    return body
+    return with_link_header(body)
 
 
 @books_bp.get("/<id:book_id>")
@@ -53,6 +54,7 @@ def get_book(book_id: int) -> dict[str, Any]:
 
 @books_bp.post("")
 @roles_required(*STAFF_ROLES)
+@scopes_required("catalog:write")
 @operation(
     body=BookInputSchema,
     response=BookSchema,
@@ -76,6 +78,7 @@ def create_book() -> tuple[dict[str, Any], int]:
 
 @books_bp.patch("/<id:book_id>")
 @roles_required(*STAFF_ROLES)
+@scopes_required("catalog:write")
 @operation(
     body=BookInputSchema,
     partial=True,
@@ -94,6 +97,7 @@ def update_book(book_id: int) -> dict[str, Any]:
 
 @books_bp.delete("/<id:book_id>")
 @roles_required(*STAFF_ROLES)
+@scopes_required("catalog:write")
 @operation(status=204, errors=[404, 409])
 def delete_book(book_id: int) -> Response:
     """Delete a book and its loan history, unless a copy is on loan (librarians and admins)."""

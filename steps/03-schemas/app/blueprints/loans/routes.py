@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, request
 
+from app.pagination import PageAnswer, with_link_header
 from app.schemas import LoanCreateSchema, LoanListQuerySchema, LoanPageSchema, LoanSchema
 from app.services import loans, users
 
@@ -29,11 +30,11 @@ def borrow_book() -> tuple[dict[str, Any], int]:
 
 
 @loans_bp.get("")
-def list_loans() -> dict[str, Any]:
+def list_loans() -> PageAnswer:
     """List loans, a page at a time, filtered by user or status."""
     query = loan_query_schema.load(request.args)
     body: dict[str, Any] = loan_page_schema.dump(loans.list_loans(**query))
-    return body
+    return with_link_header(body)
 
 
 @loans_bp.get("/<id:loan_id>")

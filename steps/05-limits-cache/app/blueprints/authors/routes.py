@@ -6,6 +6,7 @@ from flask import Blueprint, Response, request
 
 from app.caching import cached_with_etag
 from app.models.user import STAFF_ROLES
+from app.pagination import PageAnswer, with_link_header
 from app.permissions import roles_required
 from app.schemas import AuthorInputSchema, AuthorListQuerySchema, AuthorPageSchema, AuthorSchema
 from app.services import authors
@@ -20,11 +21,11 @@ author_input_schema = AuthorInputSchema()
 
 @authors_bp.get("")
 @cached_with_etag(query=author_query_schema)
-def list_authors() -> dict[str, Any]:
+def list_authors() -> PageAnswer:
     """List authors, a page at a time."""
     query = author_query_schema.load(request.args)
     body: dict[str, Any] = author_page_schema.dump(authors.list_authors(**query))
-    return body
+    return with_link_header(body)
 
 
 @authors_bp.get("/<id:author_id>")

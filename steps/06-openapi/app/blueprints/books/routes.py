@@ -7,6 +7,7 @@ from flask import Blueprint, Response, request
 from app.caching import cached_with_etag
 from app.models.user import STAFF_ROLES
 from app.operations import operation
+from app.pagination import PageAnswer, with_link_header
 from app.permissions import roles_required
 from app.schemas import BookInputSchema, BookListQuerySchema, BookPageSchema, BookSchema
 from app.services import books
@@ -34,12 +35,12 @@ BOOK_EXAMPLE = {
 
 @books_bp.get("")
 @cached_with_etag(query=book_query_schema)
-@operation(query=BookListQuerySchema, response=BookPageSchema)
-def list_books() -> dict[str, Any]:
+@operation(query=BookListQuerySchema, response=BookPageSchema, headers=["Link"])
+def list_books() -> PageAnswer:
     """List books, a page at a time, filtered by text, author or availability."""
     query = book_query_schema.load(request.args)
     body: dict[str, Any] = book_page_schema.dump(books.list_books(**query))
-    return body
+    return with_link_header(body)
 
 
 @books_bp.get("/<id:book_id>")

@@ -5,6 +5,7 @@ from typing import Any
 from flask import Blueprint, request
 
 from app.operations import operation
+from app.pagination import PageAnswer, with_link_header
 from app.permissions import current_user, login_required
 from app.schemas import LoanCreateSchema, LoanListQuerySchema, LoanPageSchema, LoanSchema
 from app.services import loans
@@ -48,12 +49,12 @@ def borrow_book() -> tuple[dict[str, Any], int]:
 
 @loans_bp.get("")
 @login_required
-@operation(query=LoanListQuerySchema, response=LoanPageSchema)
-def list_loans() -> dict[str, Any]:
+@operation(query=LoanListQuerySchema, response=LoanPageSchema, headers=["Link"])
+def list_loans() -> PageAnswer:
     """List loans: your own, or everyone's if you are staff."""
     query = loan_query_schema.load(request.args)
     body: dict[str, Any] = loan_page_schema.dump(loans.list_loans(viewer=current_user(), **query))
-    return body
+    return with_link_header(body)
 
 
 @loans_bp.get("/<id:loan_id>")
