@@ -16,17 +16,19 @@ def test_a_request_without_a_session_sets_no_cookie(app: Flask) -> None:
 
 def test_a_session_is_signed_into_a_cookie_and_read_back() -> None:
     app = create_app("testing")
+    # The session cookie is Secure and scoped to /oauth (config.py): ask there, over HTTPS.
+    path = "/oauth/visits"
 
-    @app.get("/visits")
+    @app.get(path)
     def visits() -> dict[str, int]:
         session["visits"] = session.get("visits", 0) + 1
         return {"visits": session["visits"]}
 
     client = app.test_client()
-    first = client.get("/visits")
+    first = client.get(path, base_url="https://localhost")
     assert first.get_json() == {"visits": 1}
     assert "session=" in first.headers["Set-Cookie"]
     assert "Cookie" in first.headers["Vary"]
-    assert client.get("/visits").get_json() == {"visits": 2}
-    client.set_cookie("session", "forged")
-    assert client.get("/visits").get_json() == {"visits": 1}
+    assert client.get(path, base_url="https://localhost").get_json() == {"visits": 2}
+    client.set_cookie("session", "forged", path="/oauth")
+    assert client.get(path, base_url="https://localhost").get_json() == {"visits": 1}
