@@ -377,7 +377,11 @@ class BenchSection(NamedTuple):
 
 
 def bench_sections(text: str) -> list[BenchSection]:
-    """The backends' sections of the benchmark file, with the ratios read from their tables."""
+    """The backends' sections of the benchmark file, with the ratios read from their first table.
+
+    A section holds more tables (the same rows under other server settings, the in-process
+    layers): the chart draws the first, the one its targets are set for.
+    """
     sections = []
     for match in BENCH_SECTION.finditer(text):
         lines = match["body"].strip().splitlines()
@@ -387,6 +391,8 @@ def bench_sections(text: str) -> list[BenchSection]:
         ratios: dict[str, float] = {}
         columns: list[str] = []
         for line in lines:
+            if columns and not line.startswith("|"):
+                break  # the first table has ended
             cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
             if not line.startswith("|") or set("".join(cells)) <= set("-: "):
                 continue

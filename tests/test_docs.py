@@ -482,6 +482,21 @@ def test_the_performance_page_draws_each_backends_ratios(tmp_path: Path) -> None
     assert "Fixed on a date" not in page
 
 
+def test_the_chart_draws_the_first_table_of_a_section() -> None:
+    text = (
+        "<!-- bench:embedded -->\n## SQLite\n\n### plain\n\n"
+        "| row | requests/s | ratio to bare |\n|---|---:|---:|\n| cached list | 60 | 0.60 |\n\n"
+        "### production\n\n"
+        "| row | requests/s | ratio to bare |\n|---|---:|---:|\n| cached list | 50 | 0.50 |\n\n"
+        "| request | SQL statements | Redis round trips |\n|---|---:|---:|\n"
+        "| cached list | 0 | 2 |\n"
+        "<!-- /bench:embedded -->\n"
+    )
+    [section] = hooks.bench_sections(text)
+    assert section.ratios == {"cached list": 0.6}
+    assert "### production" in section.markdown
+
+
 def test_the_performance_page_is_built_with_its_chart(site: Path) -> None:
     page = built_page(site, "final/performance.md").read_text(encoding="utf-8")
     assert "<svg" in page

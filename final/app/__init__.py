@@ -32,6 +32,7 @@ from app.metrics import init_metrics
 from app.request_id import register_request_id
 from app.security_headers import register_security_headers
 from app.services.oauth import init_oauth_server
+from app.sessions import CookieSessionInterface
 from app.tokens import register_token_callbacks
 from app.tracing import init_tracing
 
@@ -43,6 +44,7 @@ def create_app(config_name: str | None = None) -> Flask:
     """
     app = Flask(__name__)
     app.config.from_object(load_config(config_name))
+    app.session_interface = CookieSessionInterface()
     configure_logging(app)
     # Trust X-Forwarded-For only from as many proxies as we know sit in front of us.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])  # type: ignore[method-assign]

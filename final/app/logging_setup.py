@@ -25,6 +25,7 @@ from opentelemetry import trace
 from app.request_id import current_request_id
 
 ACCESS_LOGGER = "app.access"
+_access_log = logging.getLogger(ACCESS_LOGGER)
 
 # Attributes every LogRecord has; anything else on a record came from `extra=` and is logged.
 _RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
@@ -41,6 +42,12 @@ _SECRET_FIELD = re.compile(
     """
 )
 MASK = "[REDACTED]"
+
+# Fields whose values the app makes itself (a time, a level, an upper-cased HTTP method, a
+# verified token's subject): no free text reaches them, so they skip the redaction. The access
+# line adds its own numbers and the address the trusted proxy wrote.
+_OWN_FIELDS = frozenset({"timestamp", "level", "logger", "method", "user_id"})
+_ACCESS_FIELDS = _OWN_FIELDS | {"status", "duration_ms", "remote_addr"}
 
 
 def _mask_field(match: re.Match[str]) -> str:
@@ -83,7 +90,7 @@ class JsonFormatter(logging.Formatter):
     """Render a record as one JSON object, with the request's context when there is one."""
 
     def format(self, record: logging.LogRecord) -> str:
-        """Return the record as a single JSON line, secrets masked."""
+        """Return the record as a single JSON line, secrets masked in every free-text value."""
         entry: dict[str, Any] = {
             "timestamp": datetime.fromtimestamp(record.created, UTC)
             .isoformat(timespec="milliseconds")
@@ -107,8 +114,9 @@ class JsonFormatter(logging.Formatter):
             entry["exception"] = self.formatException(record.exc_info)
         if record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
+        own = _ACCESS_FIELDS if record.name == ACCESS_LOGGER else _OWN_FIELDS
         for key, value in entry.items():
-            if isinstance(value, str):
+            if isinstance(value, str) and key not in own:
                 entry[key] = redact(value)
         return json.dumps(entry, default=str, ensure_ascii=False)
 
@@ -180,20 +188,27 @@ def _start_timer() -> None:
 
 
 def _log_request(response: Response) -> Response:
-    """Write the access line: who asked what, the answer's status, and how long it took."""
+    """Write the access line: who asked what, the answer's status, and how long it took.
+
+    The record is built here and handed to the logger whole: ``Logger.log`` would first walk the
+    call stack to find which line logged (``findCaller``), which no JSON line shows, on every
+    request.
+    """
+    level = logging.ERROR if response.status_code >= 500 else logging.INFO
+    if not _access_log.isEnabledFor(level):
+        return response
     started: float | None = g.get("request_started")
     duration_ms = None if started is None else round((time.perf_counter() - started) * 1000, 2)
-    level = logging.ERROR if response.status_code >= 500 else logging.INFO
-    logging.getLogger(ACCESS_LOGGER).log(
+    status = response.status_code
+    record = _access_log.makeRecord(
+        ACCESS_LOGGER,
         level,
+        __file__,
+        0,
         "%s %s %s",
-        request.method,
-        request.path,
-        response.status_code,
-        extra={
-            "status": response.status_code,
-            "duration_ms": duration_ms,
-            "remote_addr": request.remote_addr,
-        },
+        (request.method, request.path, status),
+        None,
+        extra={"status": status, "duration_ms": duration_ms, "remote_addr": request.remote_addr},
     )
+    _access_log.handle(record)
     return response

@@ -7,6 +7,10 @@ times a cached read and ``/healthz`` with Flask's test client against a bare Fla
 CPU time, not wall time, so another process on the machine moves the figures less; each variant
 keeps its best of several rounds.
 
+It also counts the round trips one request makes, as the figures above cannot show them: SQL
+statements (SQLAlchemy's ``before_cursor_execute`` event) and Redis commands or pipelines (each
+write redis-py makes to its socket, counted by wrapping ``send_packed_command`` here only).
+
 Run it from final/: ``python benchmarks/layers.py`` (``make bench`` runs it and records the table).
 """
 
@@ -24,12 +28,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import redis.connection
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 FINAL = Path(__file__).resolve().parent.parent
 LIST = "/api/v1/books?per_page=20"
 HEALTH = "/healthz"
+# The limiter still counts every request, but never refuses one (as in run.py).
+UNREACHABLE_LIMIT = "100000000 per minute"
+# In process, at most this many times the bare route's CPU time per request.
+TARGETS = {HEALTH: 1.5, LIST: 2.5}
+# At most this many Redis round trips for a cached read.
+REDIS_TARGET = 2
 
 
 @dataclass(frozen=True)
@@ -134,6 +146,72 @@ def measure(base: Mapping[str, str], requests: int, rounds: int) -> Timings:
     return timings
 
 
+@dataclass(frozen=True)
+class RoundTrips:
+    """What one request sent to the database and to Redis."""
+
+    row: str
+    sql_statements: int
+    redis_round_trips: int
+
+
+@contextmanager
+def counted_round_trips() -> Iterator[list[int]]:
+    """Count, for the block, SQL statements and Redis writes: yields [statements, redis]."""
+    from app.extensions import db
+
+    counts = [0, 0]
+    send = redis.connection.AbstractConnection.send_packed_command
+
+    def count_statement(_connection: object, _cursor: object, statement: str, *_: object) -> None:
+        # SQLite's transactions start with our own BEGIN (see extensions.py): not a query.
+        if not statement.startswith("BEGIN"):
+            counts[0] += 1
+
+    def counted_send(
+        connection: redis.connection.AbstractConnection, command: Any, check_health: bool = True
+    ) -> None:
+        counts[1] += 1
+        send(connection, command, check_health)
+
+    event.listen(db.engine, "before_cursor_execute", count_statement)
+    redis.connection.AbstractConnection.send_packed_command = counted_send  # type: ignore[method-assign]
+    try:
+        yield counts
+    finally:
+        redis.connection.AbstractConnection.send_packed_command = send  # type: ignore[method-assign]
+        event.remove(db.engine, "before_cursor_execute", count_statement)
+
+
+def round_trips(app: Flask) -> list[RoundTrips]:
+    """The round trips of a cached list, the list right after a write, and a cached book."""
+    from app.caching import invalidate_catalog
+
+    client = app.test_client()
+    book = client.get(LIST).get_json()["items"][0]["id"]
+    found = []
+    for row, path, bust in (
+        ("cached list", LIST, False),
+        ("uncached list", LIST, True),
+        ("single book", f"/api/v1/books/{book}", False),
+    ):
+        client.get(path)  # warm: the cache holds the answer, the limiter its script
+        with app.app_context():
+            if bust:
+                invalidate_catalog()  # as a write does, before the read is counted
+            with counted_round_trips() as counts:
+                client.get(path)
+        found.append(RoundTrips(row, *counts))
+    return found
+
+
+def round_trips_table(found: list[RoundTrips]) -> list[str]:
+    """The Markdown table of round trips per request."""
+    rows = ["| request | SQL statements | Redis round trips |", "|---|---:|---:|"]
+    rows += [f"| {t.row} | {t.sql_statements} | {t.redis_round_trips} |" for t in found]
+    return rows
+
+
 def layer_table(timings: Timings) -> list[str]:
     """The Markdown table: what each layer costs on /healthz and on the cached list."""
     bare = timings["bare route", "/"]
@@ -150,8 +228,22 @@ def layer_table(timings: Timings) -> list[str]:
         f"| **whole request** | **{health:.0f}** ({health / bare:.2f}x bare) "
         f"| **{cached:.0f}** ({cached / bare:.2f}x bare) |",
         f"| bare Flask route | {bare:.0f} | {bare:.0f} |",
+        "",
     ]
+    for path, goal in TARGETS.items():
+        ratio = timings["all layers", path] / bare
+        verdict = "met" if ratio <= goal else f"MISSED by {ratio - goal:.2f}x"
+        rows.append(f"- `{path}` takes {ratio:.2f}x the bare route: target ≤ {goal}x, {verdict}")
     return rows
+
+
+def trips_verdict(found: list[RoundTrips]) -> str:
+    """Whether the cached reads stay within the Redis round trips they are allowed."""
+    worst = max(t.redis_round_trips for t in found if t.row != "uncached list")
+    verdict = "met" if worst <= REDIS_TARGET else f"MISSED by {worst - REDIS_TARGET}"
+    return (
+        f"- Redis round trips per cached read: at most {worst}, target ≤ {REDIS_TARGET}, {verdict}"
+    )
 
 
 def main() -> None:
@@ -160,10 +252,16 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=500, help="requests per measurement")
     parser.add_argument("--rounds", type=int, default=5, help="rounds; each keeps its best")
     options = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="layers-") as scratch:
-        base = {"APP_CONFIG": "development", "DATABASE_URL": f"sqlite:///{scratch}/layers.db"}
+    with tempfile.TemporaryDirectory(prefix="layers-") as scratch, redirect_stderr(io.StringIO()):
+        base = {
+            "APP_CONFIG": "development",
+            "DATABASE_URL": f"sqlite:///{scratch}/layers.db",
+            # The default limit would refuse most of the rounds with 429: time the answer instead.
+            "RATELIMIT_DEFAULT": UNREACHABLE_LIMIT,
+        }
         timings = measure(base, options.requests, options.rounds)
-    print("\n".join(layer_table(timings)))
+        found = round_trips(build(base, None))
+    print("\n".join([*layer_table(timings), "", *round_trips_table(found)]))
 
 
 if __name__ == "__main__":

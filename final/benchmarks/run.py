@@ -3,15 +3,20 @@
 Run from final/ (``make bench`` does): ``python benchmarks/run.py [--duration 10]``. With
 TEST_DATABASE_URL and TEST_REDIS_URL set, the app runs its production configuration on them (in a
 schema and a Redis database of its own); otherwise the development configuration with debug off,
-on a SQLite file and in-memory cache and limits. Both servers get the same gunicorn settings
-(gunicorn.conf.py), and one load generator, outside the servers, drives every row: wrk when it
-is on PATH, else a Python generator in its own processes.
+on a SQLite file and in-memory cache and limits. Every row is measured twice: with plain,
+identical gunicorn flags for every server (2 sync workers, no configuration file), which is what
+the targets are set for, and with gunicorn.conf.py as production runs it. One load generator,
+outside the servers, drives every row: wrk when it is on PATH, else a Python generator in its own
+processes. Before the servers start, the request path is measured in process, layer by layer
+(benchmarks/layers.py), with the Redis round trips and SQL statements each request makes.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
+import io
 import json
 import multiprocessing
 import os
@@ -60,11 +65,34 @@ LIBRARIES = (
     "psycopg",
     "redis",
 )
-# (row, minimum ratio to the bare route) per backend; rows not named have no target.
+# (row, minimum ratio to the bare route) per backend and server set; rows not named have none.
 TARGETS = {
-    "embedded": {"cached list": 0.75, "uncached list": 0.4, "single book": 0.6},
-    "services": {"cached list": 0.6, "uncached list": 0.3},
+    ("plain", "embedded"): {"cached list": 0.75, "single book": 0.75, "uncached list": 0.35},
+    ("plain", "services"): {"cached list": 0.6},
+    ("production", "embedded"): {"cached list": 0.75, "uncached list": 0.4, "single book": 0.6},
+    ("production", "services"): {"cached list": 0.6, "uncached list": 0.3},
 }
+# Plain flags: the same for the bare app and the real one, nothing tuned.
+PLAIN_WORKERS = 2
+
+
+@dataclass(frozen=True)
+class ServerSet:
+    """How gunicorn runs both servers: plain identical flags, or the production configuration."""
+
+    name: str
+    label: str
+    arguments: tuple[str, ...]
+
+
+SERVER_SETS = (
+    ServerSet(
+        "plain",
+        f"plain flags for both apps: {PLAIN_WORKERS} sync workers, no configuration file",
+        ("--workers", str(PLAIN_WORKERS), "--worker-class", "sync"),
+    ),
+    ServerSet("production", "gunicorn.conf.py as production runs it", ("-c", "gunicorn.conf.py")),
+)
 
 
 @dataclass(frozen=True)
@@ -185,14 +213,16 @@ def isbn13(number: int) -> str:
 
 
 @contextmanager
-def gunicorn(app: str, environment: Mapping[str, str], log: Path) -> Iterator[str]:
-    """Serve ``app`` (module:variable) with gunicorn.conf.py on a free port; yield its URL."""
+def gunicorn(
+    app: str, environment: Mapping[str, str], log: Path, servers: ServerSet
+) -> Iterator[str]:
+    """Serve ``app`` (module:variable) as ``servers`` says, on a free port; yield its URL."""
     port = free_port()
     env = {**os.environ, **environment, "GUNICORN_BIND": f"127.0.0.1:{port}"}
     for name in ("TEST_DATABASE_URL", "TEST_REDIS_URL", "PROMETHEUS_MULTIPROC_DIR"):
         env.pop(name, None)
-    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--no-control-socket"]
-    command += ["--pythonpath", "benchmarks", app]
+    command = [sys.executable, "-m", "gunicorn", *servers.arguments, "--no-control-socket"]
+    command += ["--bind", f"127.0.0.1:{port}", "--pythonpath", "benchmarks", app]
     with log.open("wb") as output:
         process = subprocess.Popen(  # noqa: S603  (a fixed command)
             command, cwd=FINAL, env=env, stdout=output, stderr=subprocess.STDOUT
@@ -335,10 +365,10 @@ def versions() -> str:
     return f"Python {platform.python_version()}; " + ", ".join(found)
 
 
-def table(rows: list[Row], backend: Backend) -> list[str]:
+def table(rows: list[Row], backend: Backend, servers: ServerSet) -> list[str]:
     """The rows as a Markdown table, each rate also as a ratio to the bare route."""
     bare = rows[0].requests_per_second
-    targets = TARGETS[backend.name]
+    targets = TARGETS[servers.name, backend.name]
     lines = [
         "| row | requests/s | ratio to bare | p50 ms | p99 ms | non-2xx/errors | target |",
         "|---|---:|---:|---:|---:|---:|---|",
@@ -393,36 +423,48 @@ def profile(base_env: Mapping[str, str], requests: int) -> None:
         print(profiler.output_text(unicode=True, color=False, show_all=False))
 
 
-def main() -> None:
-    """Seed, serve both apps, measure every row, print and record the table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per row")
-    parser.add_argument("--warmup", type=float, default=3.0, help="seconds before each row")
-    parser.add_argument("--connections", type=int, default=8, help="concurrent connections")
-    parser.add_argument("--rounds", type=int, default=3, help="measure every row this often")
-    parser.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto")
-    parser.add_argument("--output", type=Path, default=FINAL / "benchmarks" / "latest.md")
-    parser.add_argument("--profile", type=int, default=0, help="also profile N requests in process")
-    options = parser.parse_args()
-    generator = options.generator
-    if generator == "auto":
-        generator = "wrk" if shutil.which("wrk") else "python"
+def in_process(backend: Backend, requests: int, rounds: int) -> list[str]:
+    """The layer-by-layer table and the round trips per request, measured in process."""
+    sys.path.insert(0, str(FINAL / "benchmarks"))
+    import layers
 
+    # Metrics are one of the layers: on here, whatever the servers below run with.
+    base = {**backend.environment, "METRICS_ENABLED": "1"}
+    with contextlib.redirect_stderr(io.StringIO()):
+        timings = layers.measure(base, requests, rounds)
+        found = layers.round_trips(layers.build(base, None))
+    return [
+        "### In process: what each layer adds to a request",
+        "",
+        f"Flask's test client, CPU µs per request, best of {rounds} rounds of {requests} requests;"
+        " each layer's figure is the whole request minus the request with that layer off.",
+        "",
+        *layers.layer_table(timings),
+        "",
+        *layers.round_trips_table(found),
+        "",
+        layers.trips_verdict(found),
+    ]
+
+
+def measure_rows(
+    servers: ServerSet,
+    backend: Backend,
+    scratch: Path,
+    book_id: int | str,
+    phases: list[list[str]],
+    options: argparse.Namespace,
+    generator: str,
+) -> list[Row]:
+    """Serve both apps as ``servers`` says and measure every row, each keeping its best round."""
+    tokens_files = [scratch / f"{servers.name}-readers-{n}.txt" for n in range(len(phases))]
+    for phase, path in zip(phases, tokens_files, strict=True):
+        path.write_text("\n".join(phase) + "\n")
     with ExitStack() as stack:
-        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
-        backend = stack.enter_context(chosen_backend(scratch))
-        # Fresh readers for every warm-up and measurement: one cut off between a borrow and
-        # its return leaves its readers holding a loan.
-        count = options.connections
-        book_id, tokens = seed(backend, 2 * options.rounds * count)
-        phases = [tokens[start : start + count] for start in range(0, len(tokens), count)]
-        tokens_files = [scratch / f"readers-{number}.txt" for number in range(len(phases))]
-        for phase, path in zip(phases, tokens_files, strict=True):
-            path.write_text("\n".join(phase) + "\n")
-        bare = stack.enter_context(gunicorn("bare:app", backend.environment, scratch / "bare.log"))
-        real = stack.enter_context(
-            gunicorn("bench_wsgi:app", backend.environment, scratch / "app.log")
-        )
+        log = scratch / f"{servers.name}-bare.log"
+        bare = stack.enter_context(gunicorn("bare:app", backend.environment, log, servers))
+        log = scratch / f"{servers.name}-app.log"
+        real = stack.enter_context(gunicorn("bench_wsgi:app", backend.environment, log, servers))
         scenarios = [
             Scenario("bare route", bare),
             Scenario("cached list", real, LIST),
@@ -450,10 +492,47 @@ def main() -> None:
                 if kept is None or row.requests_per_second > kept.requests_per_second:
                     best[row.name] = row
                 print(
-                    f"round {round_number}, {row.name}: {row.requests_per_second:,.0f}/s",
+                    f"{servers.name}, round {round_number}, {row.name}:"
+                    f" {row.requests_per_second:,.0f}/s",
                     flush=True,
                 )
-        rows = [best[scenario.name] for scenario in scenarios]
+    return [best[scenario.name] for scenario in scenarios]
+
+
+def main() -> None:
+    """Measure in process, seed, serve both apps under each server set, print and record."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per row")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds before each row")
+    parser.add_argument("--connections", type=int, default=8, help="concurrent connections")
+    parser.add_argument("--rounds", type=int, default=3, help="measure every row this often")
+    parser.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument("--output", type=Path, default=FINAL / "benchmarks" / "latest.md")
+    parser.add_argument("--profile", type=int, default=0, help="also profile N requests in process")
+    parser.add_argument("--layer-requests", type=int, default=200, help="in process, per round")
+    parser.add_argument("--layer-rounds", type=int, default=10, help="in process, rounds")
+    options = parser.parse_args()
+    generator = options.generator
+    if generator == "auto":
+        generator = "wrk" if shutil.which("wrk") else "python"
+
+    with ExitStack() as stack:
+        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
+        backend = stack.enter_context(chosen_backend(scratch))
+        # Fresh readers for every warm-up and measurement: one cut off between a borrow and
+        # its return leaves its readers holding a loan.
+        count = options.connections
+        phases_per_set = 2 * options.rounds
+        book_id, tokens = seed(backend, phases_per_set * count * len(SERVER_SETS))
+        phases = [tokens[start : start + count] for start in range(0, len(tokens), count)]
+        # In process, on the database just migrated and filled, before any server starts.
+        layer_lines = in_process(backend, options.layer_requests, options.layer_rounds)
+        print("\n".join(layer_lines), flush=True)
+        tables: list[str] = []
+        for number, servers in enumerate(SERVER_SETS):
+            mine = phases[number * phases_per_set : (number + 1) * phases_per_set]
+            rows = measure_rows(servers, backend, scratch, book_id, mine, options, generator)
+            tables += [f"### {servers.label}", "", *table(rows, backend, servers), ""]
         if options.profile:
             profile(backend.environment, options.profile)
 
@@ -462,10 +541,10 @@ def main() -> None:
         f"## {backend.label}",
         "",
         f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        f"- Machine: {'; '.join(machine())}",
+        f"- Machine: {'; '.join(machine())}; load average {load_average()} at the end",
         f"- Versions: {versions()}",
-        f"- Server: gunicorn.conf.py as production runs it ({workers} gthread workers x "
-        f"{os.environ.get('GUNICORN_THREADS', '2')} threads), the same for both apps",
+        f"- Servers: first {SERVER_SETS[0].label}; then {SERVER_SETS[1].label}"
+        f" ({workers} gthread workers x {os.environ.get('GUNICORN_THREADS', '2')} threads)",
         f"- Load: {generator}, {options.connections} connections, {options.warmup:g} s warm-up then"
         f" {options.duration:g} s per row, on the same machine; {options.rounds} rounds, each row"
         " keeps its best",
@@ -474,11 +553,17 @@ def main() -> None:
         " write); `GET /api/v1/books/{id}` (cached); `POST /api/v1/loans` then its return,"
         " per request",
         "",
-        *table(rows, backend),
+        *tables,
+        *layer_lines,
     ]
     print("\n".join(body))
     write_section(options.output, backend, body)
     print(f"\nWritten to {options.output.name}")
+
+
+def load_average() -> str:
+    """The machine's 1, 5 and 15 minute load averages (other jobs share its cores)."""
+    return ", ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 if __name__ == "__main__":

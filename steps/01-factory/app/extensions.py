@@ -13,4 +13,6 @@ cors = CORS()
 def init_extensions(app: Flask) -> None:
     """Bind every extension to ``app``."""
     # Only the API is shared with browsers, and only with the origins the environment allows.
-    cors.init_app(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}})
+    # With none allowed, CORS would only inspect every response to add nothing: leave it out.
+    if app.config["CORS_ORIGINS"]:
+        cors.init_app(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}})

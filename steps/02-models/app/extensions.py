@@ -57,4 +57,6 @@ def init_extensions(app: Flask) -> None:
             event.listen(db.engine, "connect", _configure_sqlite_connection)
             event.listen(db.engine, "begin", _begin_sqlite_transaction)
     # Only the API is shared with browsers, and only with the origins the environment allows.
-    cors.init_app(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}})
+    # With none allowed, CORS would only inspect every response to add nothing: leave it out.
+    if app.config["CORS_ORIGINS"]:
+        cors.init_app(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}})

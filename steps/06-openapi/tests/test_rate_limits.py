@@ -16,7 +16,7 @@ import pytest
 from conftest import PASSWORD, UserInfo, bearer
 from flask.testing import FlaskClient
 
-from app import create_app
+from app import create_app, rate_windows
 from app.extensions import db
 from app.services import users
 
@@ -39,7 +39,12 @@ class FakeClock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     fake = FakeClock()
-    for module in (limits.storage.memory, limits.strategies, flask_limiter._extension):
+    for module in (
+        limits.storage.memory,
+        limits.strategies,
+        flask_limiter._extension,
+        rate_windows,
+    ):
         monkeypatch.setattr(module, "time", fake)
     return fake
 

@@ -1,8 +1,8 @@
 """The app's Flask extensions, created unbound here and bound to an app in ``init_extensions``.
 
 Keeping them apart from the factory means any module can import an extension without importing
-the app, which is what makes circular imports impossible. The one import from the app is the
-models' declarative base, which itself imports nothing of the app.
+the app, which is what makes circular imports impossible. The imports from the app are the
+models' declarative base and the rate limiter's strategy, which import nothing of the app.
 """
 
 from typing import Any
@@ -12,7 +12,6 @@ from flask_caching import Cache
 from flask_cors import CORS
 from flask_jwt_extended import JWTManager, decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
-from flask_limiter import Limiter
 from flask_marshmallow import Marshmallow
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -20,6 +19,7 @@ from jwt import PyJWTError
 from sqlalchemy import Connection, event
 
 from app.models.base import Base
+from app.rate_windows import FIXED_WINDOW_FROM_HIT, Limiter
 
 BEARER_PREFIX = "Bearer "
 
@@ -58,6 +58,8 @@ limiter = Limiter(
     rate_limit_key,
     default_limits=[default_rate_limit],
     headers_enabled=True,
+    # The fixed window, with the headers' figures taken from the count itself (see rate_windows).
+    strategy=FIXED_WINDOW_FROM_HIT,
     # A dead Redis must not take the API down: count in memory until it is back.
     in_memory_fallback_enabled=True,
     swallow_errors=True,
@@ -108,8 +110,10 @@ def init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     cache.init_app(app)
     # Only the API is shared with browsers, and only with the origins the environment allows.
-    cors.init_app(
-        app,
-        resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}},
-        expose_headers=["X-Request-ID", "ETag", "Retry-After"],
-    )
+    # With none allowed, CORS would only inspect every response to add nothing: leave it out.
+    if app.config["CORS_ORIGINS"]:
+        cors.init_app(
+            app,
+            resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}},
+            expose_headers=["X-Request-ID", "ETag", "Retry-After"],
+        )
