@@ -58,14 +58,12 @@ class RunResult:
 SERVICE_VARIABLES = ("TEST_DATABASE_URL", "TEST_REDIS_URL", "REQUIRE_SERVICES")
 
 
-# The pytest plugins the suites use, named one by one, because run_tests turns pytest's plugin
+# The pytest plugins every run loads, named one by one, because run_tests turns pytest's plugin
 # autoload off: with it on, every run imported every plugin installed for the maintainers' tools,
-# which made collection take more than twice as long. Each plugin here loads cheaply.
-PYTEST_PLUGINS = (
-    "workshop.pytest_plugin",  # per-task results for check and verify
-    "pytest_cov",  # final/'s --cov options; coverage itself loads only when they are given
-    "hypothesispytest",  # property tests; Hypothesis itself loads only when a test uses it
-)
+# which made collection take more than twice as long. Only the workshop's own plugin is named here,
+# because it is the only one a learner's install is sure to have; a suite that needs another
+# (final/ uses pytest-cov and Hypothesis's) names it in its own pytest configuration.
+PYTEST_PLUGINS = ("workshop.pytest_plugin",)
 
 
 def run_tests(
