@@ -212,6 +212,8 @@ def main() -> int:
     task = json.load(sys.stdin)
     with tempfile.TemporaryDirectory(prefix="exchanges-") as scratch:
         os.environ["DATABASE_URL"] = f"sqlite:///{Path(scratch) / 'library.db'}"
+        # The final app's token signing keys, which development keeps under instance/ otherwise.
+        os.environ["JWT_KEYS_DIR"] = str(Path(scratch) / "jwt-keys")
         sys.path.insert(0, os.getcwd())
         try:
             session = Session(task["serve"])

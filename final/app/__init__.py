@@ -7,6 +7,7 @@ configuration, and keeps import order from ever mattering.
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.blueprints.api_keys import api_keys_bp
 from app.blueprints.auth import auth_bp
 from app.blueprints.authors import authors_bp
 from app.blueprints.books import books_bp
@@ -15,11 +16,13 @@ from app.blueprints.health import health_bp
 from app.blueprints.index import index_bp
 from app.blueprints.loans import loans_bp
 from app.blueprints.users import users_bp
+from app.blueprints.well_known import well_known_bp
 from app.body_limit import ChunkedBodyLimit
 from app.commands import register_commands
 from app.config import load_config
 from app.errors import register_error_handlers
 from app.extensions import init_extensions
+from app.ids import register_id_converter
 from app.input_guard import register_input_guard
 from app.logging_setup import configure_logging
 from app.metrics import init_metrics
@@ -44,6 +47,7 @@ def create_app(config_name: str | None = None) -> Flask:
     register_request_id(app)
     register_security_headers(app)
     register_input_guard(app)
+    register_id_converter(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
@@ -54,11 +58,13 @@ def create_app(config_name: str | None = None) -> Flask:
 def register_blueprints(app: Flask) -> None:
     """Mount each domain's blueprint at its URL prefix."""
     app.register_blueprint(health_bp)
+    app.register_blueprint(well_known_bp)
     app.register_blueprint(index_bp, url_prefix="/api/v1")
     app.register_blueprint(auth_bp, url_prefix="/api/v1/auth")
     app.register_blueprint(users_bp, url_prefix="/api/v1/users")
     app.register_blueprint(authors_bp, url_prefix="/api/v1/authors")
     app.register_blueprint(books_bp, url_prefix="/api/v1/books")
     app.register_blueprint(loans_bp, url_prefix="/api/v1/loans")
+    app.register_blueprint(api_keys_bp, url_prefix="/api/v1/api-keys")
     app.register_blueprint(docs_bp)
     app.register_blueprint(swagger_ui_bp)

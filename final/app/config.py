@@ -92,6 +92,8 @@ class BaseConfig:
     TESTING = False
     # Only development fills its database with sample data (``flask seed``).
     SEED_ENABLED = False
+    # Only development keeps its token signing keys under instance/ when no key is configured.
+    JWT_KEYS_IN_INSTANCE = False
     DEFAULT_DATABASE_URL = "sqlite:///library.db"
     # Requests with a larger body are refused with 413 before the view reads them.
     MAX_CONTENT_LENGTH = 1024 * 1024
@@ -106,6 +108,20 @@ class BaseConfig:
         self.JWT_ACCESS_TOKEN_EXPIRES = _seconds("JWT_ACCESS_TOKEN_EXPIRES", 15 * 60)
         self.JWT_REFRESH_TOKEN_EXPIRES = _seconds("JWT_REFRESH_TOKEN_EXPIRES", 14 * 24 * 3600)
         self.JWT_TOKEN_LOCATION = ["headers"]
+        # Tokens are signed with ES256 and checked against the keys of signing_keys.py: the
+        # current one from JWT_PRIVATE_KEY (PEM), or the keyring in the JWT_KEYS_DIR directory.
+        self.JWT_ALGORITHM = "ES256"
+        self.JWT_DECODE_ALGORITHMS = ["ES256"]
+        self.JWT_PRIVATE_KEY = os.environ.get("JWT_PRIVATE_KEY") or None
+        self.JWT_KEYS_DIR = os.environ.get("JWT_KEYS_DIR") or None
+        # Who issued a token and whom it is for: a token of another service (or another
+        # deployment of this one) signed by a shared key is still refused.
+        self.JWT_ENCODE_ISSUER = self.JWT_DECODE_ISSUER = os.environ.get(
+            "JWT_ISSUER", "http://127.0.0.1:5000"
+        )
+        self.JWT_ENCODE_AUDIENCE = self.JWT_DECODE_AUDIENCE = os.environ.get(
+            "JWT_AUDIENCE", "library-api"
+        )
         # Tokens travel in headers, never cookies, so there is no CSRF to guard against.
         self.JWT_COOKIE_CSRF_PROTECT = False
 
@@ -148,6 +164,7 @@ class DevelopmentConfig(BaseConfig):
 
     DEBUG = True
     SEED_ENABLED = True
+    JWT_KEYS_IN_INSTANCE = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -175,7 +192,7 @@ class TestingConfig(BaseConfig):
 
 
 class ProductionConfig(BaseConfig):
-    """Production: refuses to start on a weak or shared secret, without Redis, or on SQLite.
+    """Production: refuses a weak or shared secret, no signing key, no Redis, or SQLite.
 
     Each refusal is one line that names the variable to fix, so a failed deployment says why.
     """
@@ -189,6 +206,9 @@ class ProductionConfig(BaseConfig):
         # One secret for both would let anything signed with one pass for the other.
         if self.JWT_SECRET_KEY == self.SECRET_KEY:
             raise ConfigError("JWT_SECRET_KEY must differ from SECRET_KEY in production")
+        if self.JWT_PRIVATE_KEY is None and self.JWT_KEYS_DIR is None:
+            # A key made up at start would differ per worker and vanish with the container.
+            raise ConfigError("JWT_PRIVATE_KEY or JWT_KEYS_DIR must be set in production")
         if self.REDIS_URL is None:
             # Each worker would keep its own rate-limit counts and token blocklist mirror.
             raise ConfigError("REDIS_URL must be set in production, for state every worker shares")

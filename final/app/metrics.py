@@ -1,6 +1,6 @@
 """Prometheus metrics at GET /metrics: request counts and latencies per route, method and status.
 
-Routes are labelled by their template (`/api/v1/books/<int:book_id>`), never by the raw path:
+Routes are labelled by their template (`/api/v1/books/<id:book_id>`), never by the raw path:
 one time series per book id would grow without bound and exhaust Prometheus. Errors are the
 `status=~"5.."` series of `http_requests_total`, so the error rate is one query:
 `sum(rate(http_requests_total{status=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))`.

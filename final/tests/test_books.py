@@ -180,6 +180,17 @@ def test_missing_book_is_404_even_for_an_id_beyond_the_database(
         assert client.patch(f"{BOOKS}/{book_id}", json={}, headers=staff).status_code == 404
 
 
+@pytest.mark.parametrize("book_id", ["0", "-1", "2147483648", "99999999999999999999", "emma"])
+@pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
+def test_a_book_id_outside_1_to_max_id_is_404_for_every_method(
+    client: FlaskClient, method: str, book_id: str
+) -> None:
+    response = client.open(f"{BOOKS}/{book_id}", method=method, json={})
+
+    assert response.status_code == 404
+    assert response.get_json()["code"] == "not_found"
+
+
 def test_search_matches_title_or_author_name_case_insensitively(
     client: FlaskClient, make_book: Callable[..., int], make_author: Callable[..., int]
 ) -> None:

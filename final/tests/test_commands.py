@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -20,9 +22,11 @@ from app.services import users
 
 
 @pytest.fixture
-def development_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+def development_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Flask]:
     """The development configuration, on an in-memory database instead of library.db."""
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    # Its signing keys go to a scratch folder, not the working tree's instance/.
+    monkeypatch.setenv("JWT_KEYS_DIR", str(tmp_path / "jwt-keys"))
     # Flask sets the shared "app" logger to DEBUG for a debug app; later apps must not inherit it.
     app_logger = logging.getLogger("app")
     level = app_logger.level
@@ -148,3 +152,12 @@ def test_prune_forgets_expired_revocations_and_day_old_keys(app: Flask) -> None:
     with app.app_context():
         assert list(db.session.scalars(select(RevokedToken.jti))) == ["live"]
         assert list(db.session.scalars(select(IdempotencyKey.key))) == ["new"]
+
+
+def test_openapi_writes_the_served_document(app: Flask, tmp_path: Path) -> None:
+    written = tmp_path / "openapi.json"
+
+    result = app.test_cli_runner().invoke(args=["openapi", str(written)])
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(written.read_text()) == app.test_client().get("/openapi.json").get_json()

@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-BOOK_ROUTE = "/api/v1/books/<int:book_id>"
+BOOK_ROUTE = "/api/v1/books/<id:book_id>"
 
 
 @pytest.fixture

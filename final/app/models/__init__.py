@@ -1,5 +1,6 @@
 """The database models; importing this package registers every table on ``Base.metadata``."""
 
+from app.models.api_key import ApiKey
 from app.models.author import Author
 from app.models.base import Base
 from app.models.book import Book
@@ -8,4 +9,4 @@ from app.models.loan import Loan
 from app.models.revoked_token import RevokedToken
 from app.models.user import User
 
-__all__ = ["Author", "Base", "Book", "IdempotencyKey", "Loan", "RevokedToken", "User"]
+__all__ = ["ApiKey", "Author", "Base", "Book", "IdempotencyKey", "Loan", "RevokedToken", "User"]

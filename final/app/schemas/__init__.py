@@ -1,5 +1,12 @@
 """marshmallow schemas: ``load`` validates what comes in, ``dump`` shapes what goes out."""
 
+from app.schemas.api_keys import (
+    ApiKeyCreateSchema,
+    ApiKeyListQuerySchema,
+    ApiKeyPageSchema,
+    ApiKeySchema,
+    NewApiKeySchema,
+)
 from app.schemas.auth import LoginSchema, LogoutSchema, RegisterSchema, TokenPairSchema
 from app.schemas.authors import (
     AuthorInputSchema,
@@ -18,6 +25,10 @@ from app.schemas.loans import (
 from app.schemas.users import UserListQuerySchema, UserPageSchema, UserSchema, UserUpdateSchema
 
 __all__ = [
+    "ApiKeyCreateSchema",
+    "ApiKeyListQuerySchema",
+    "ApiKeyPageSchema",
+    "ApiKeySchema",
     "AuthorInputSchema",
     "AuthorListQuerySchema",
     "AuthorPageSchema",
@@ -32,6 +43,7 @@ __all__ = [
     "LoanSchema",
     "LoginSchema",
     "LogoutSchema",
+    "NewApiKeySchema",
     "RegisterSchema",
     "TokenPairSchema",
     "UserListQuerySchema",

@@ -15,8 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from app.caching import invalidate_catalog
 from app.errors import Conflict, Forbidden, NotFound
 from app.extensions import db
+from app.ids import MAX_ID
 from app.models import Book, Loan, User
-from app.models.base import MAX_ID, utc_now
+from app.models.base import utc_now
 from app.models.loan import ACTIVE
 from app.pagination import Page, apply_sort, paginate
 from app.services import idempotency

@@ -12,6 +12,7 @@ from app.blueprints.index import index_bp
 from app.config import load_config
 from app.errors import register_error_handlers
 from app.extensions import init_extensions
+from app.ids import register_id_converter
 from app.request_id import register_request_id
 from app.services.books import init_book_store
 
@@ -26,6 +27,7 @@ def create_app(config_name: str | None = None) -> Flask:
     init_extensions(app)
     init_book_store(app)
     register_request_id(app)
+    register_id_converter(app)
     register_blueprints(app)
     register_error_handlers(app)
     return app

@@ -18,6 +18,7 @@ from app.commands import register_commands
 from app.config import load_config
 from app.errors import register_error_handlers
 from app.extensions import init_extensions
+from app.ids import register_id_converter
 from app.input_guard import register_input_guard
 from app.request_id import register_request_id
 from app.tokens import register_token_callbacks
@@ -36,6 +37,7 @@ def create_app(config_name: str | None = None) -> Flask:
     register_token_callbacks(app)
     register_request_id(app)
     register_input_guard(app)
+    register_id_converter(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)

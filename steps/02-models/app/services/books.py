@@ -8,8 +8,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
+from app.ids import MAX_ID
 from app.models import Author, Book, Loan
-from app.models.base import MAX_ID
 from app.pagination import Page, paginate
 
 

@@ -12,8 +12,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, NotFound
 from app.extensions import db
+from app.ids import MAX_ID
 from app.models import Book, Loan, User
-from app.models.base import MAX_ID, utc_now
+from app.models.base import utc_now
 from app.pagination import Page, paginate
 from app.services.books import get_book
 

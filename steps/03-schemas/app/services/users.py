@@ -8,8 +8,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, NotFound
 from app.extensions import db
+from app.ids import MAX_ID
 from app.models import Book, Loan, User
-from app.models.base import MAX_ID
 from app.pagination import Page, apply_sort, paginate
 
 SORT_COLUMNS = {"email": User.email, "name": User.name, "created_at": User.created_at}

@@ -23,8 +23,8 @@ from sqlalchemy import select
 from app.blocklist import token_blocklist
 from app.errors import Unauthorized, ValidationFailed
 from app.extensions import db
+from app.ids import MAX_ID
 from app.models import User
-from app.models.base import MAX_ID
 
 Claims = dict[str, Any]
 

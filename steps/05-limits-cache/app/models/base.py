@@ -9,10 +9,6 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-# Primary keys are PostgreSQL INTEGER columns: an id beyond this cannot exist, so lookups of
-# larger ids answer 404 without asking the database (which would fail on the overflow).
-MAX_ID = 2**31 - 1
-
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",

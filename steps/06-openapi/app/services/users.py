@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from app.caching import invalidate_catalog
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
+from app.ids import MAX_ID
 from app.models import Book, Loan, User
-from app.models.base import MAX_ID
 from app.pagination import Page, apply_sort, paginate
 from app.services.auth import hash_password, password_matches
 

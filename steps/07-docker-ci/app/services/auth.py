@@ -23,8 +23,9 @@ from sqlalchemy import delete, select
 from app.blocklist import token_blocklist
 from app.errors import Unauthorized, ValidationFailed
 from app.extensions import db
+from app.ids import MAX_ID
 from app.models import RevokedToken, User
-from app.models.base import MAX_ID, utc_now
+from app.models.base import utc_now
 
 Claims = dict[str, Any]
 

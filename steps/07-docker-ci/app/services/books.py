@@ -9,8 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from app.caching import invalidate_catalog
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
+from app.ids import MAX_ID
 from app.models import Author, Book, Loan
-from app.models.base import MAX_ID
 from app.pagination import Page, apply_sort, paginate
 
 SORT_COLUMNS = {

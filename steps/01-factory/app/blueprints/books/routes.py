@@ -32,7 +32,7 @@ def list_books() -> dict[str, Any]:
     }
 
 
-@books_bp.get("/<int:book_id>")
+@books_bp.get("/<id:book_id>")
 def get_book(book_id: int) -> dict[str, Any]:
     """Fetch one book by id."""
     return asdict(books.get_book(book_id))

@@ -13,15 +13,16 @@ from app.bodies import (
     parse_body,
     user_body,
 )
+from app.pagination import PageAnswer, with_link_header
 from app.services import loans, users
 
 users_bp = Blueprint("users", __name__)
 
 
 @users_bp.get("")
-def list_users() -> dict[str, Any]:
+def list_users() -> PageAnswer:
     """List users, a page at a time."""
-    return page_body(users.list_users(**page_args()), user_body)
+    return with_link_header(page_body(users.list_users(**page_args()), user_body))
 
 
 @users_bp.post("")
@@ -31,13 +32,13 @@ def create_user() -> tuple[dict[str, Any], int]:
     return user_body(users.create_user(**data)), 201
 
 
-@users_bp.get("/<int:user_id>")
+@users_bp.get("/<id:user_id>")
 def get_user(user_id: int) -> dict[str, Any]:
     """Fetch a user."""
     return user_body(users.find_user(user_id))
 
 
-@users_bp.patch("/<int:user_id>")
+@users_bp.patch("/<id:user_id>")
 def update_user(user_id: int) -> dict[str, Any]:
     """Change a user's name."""
     changes = parse_body(USER_UPDATE_FIELDS, partial=True)
@@ -45,15 +46,15 @@ def update_user(user_id: int) -> dict[str, Any]:
     return user_body(user)
 
 
-@users_bp.delete("/<int:user_id>")
+@users_bp.delete("/<id:user_id>")
 def delete_user(user_id: int) -> Response:
     """Delete a user and their loans; copies they held go back on the shelf."""
     users.delete_user(user_id)
     return Response(status=204)
 
 
-@users_bp.get("/<int:user_id>/loans")
-def list_user_loans(user_id: int) -> dict[str, Any]:
+@users_bp.get("/<id:user_id>/loans")
+def list_user_loans(user_id: int) -> PageAnswer:
     """List one user's loans."""
     page = loans.list_user_loans(user_id=user_id, **page_args())
-    return page_body(page, loan_body)
+    return with_link_header(page_body(page, loan_body))

@@ -4,6 +4,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from app.pagination import PageAnswer, with_link_header
 from app.schemas import BookInputSchema, BookListQuerySchema, BookPageSchema, BookSchema
 from app.services import books
 
@@ -16,14 +17,14 @@ book_input_schema = BookInputSchema()
 
 
 @books_bp.get("")
-def list_books() -> dict[str, Any]:
+def list_books() -> PageAnswer:
     """List books, a page at a time, filtered by text, author or availability."""
     query = book_query_schema.load(request.args)
     body: dict[str, Any] = book_page_schema.dump(books.list_books(**query))
-    return body
+    return with_link_header(body)
 
 
-@books_bp.get("/<int:book_id>")
+@books_bp.get("/<id:book_id>")
 def get_book(book_id: int) -> dict[str, Any]:
     """Fetch one book with its author and the copies available."""
     body: dict[str, Any] = book_schema.dump(books.get_book(book_id))
@@ -40,7 +41,7 @@ def create_book() -> tuple[dict[str, Any], int]:
     # END TASK
 
 
-@books_bp.patch("/<int:book_id>")
+@books_bp.patch("/<id:book_id>")
 def update_book(book_id: int) -> dict[str, Any]:
     """Change a book; copies_total may not drop below the copies on loan."""
     changes = book_input_schema.load(request.get_json(), partial=True)
@@ -49,7 +50,7 @@ def update_book(book_id: int) -> dict[str, Any]:
     return body
 
 
-@books_bp.delete("/<int:book_id>")
+@books_bp.delete("/<id:book_id>")
 def delete_book(book_id: int) -> Response:
     """Delete a book and its loan history, unless a copy is on loan."""
     books.delete_book(book_id)

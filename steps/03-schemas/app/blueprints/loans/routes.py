@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, request
 
+from app.pagination import PageAnswer, with_link_header
 from app.schemas import LoanCreateSchema, LoanListQuerySchema, LoanPageSchema, LoanSchema
 from app.services import loans, users
 
@@ -29,21 +30,21 @@ def borrow_book() -> tuple[dict[str, Any], int]:
 
 
 @loans_bp.get("")
-def list_loans() -> dict[str, Any]:
+def list_loans() -> PageAnswer:
     """List loans, a page at a time, filtered by user or status."""
     query = loan_query_schema.load(request.args)
     body: dict[str, Any] = loan_page_schema.dump(loans.list_loans(**query))
-    return body
+    return with_link_header(body)
 
 
-@loans_bp.get("/<int:loan_id>")
+@loans_bp.get("/<id:loan_id>")
 def get_loan(loan_id: int) -> dict[str, Any]:
     """Fetch one loan."""
     body: dict[str, Any] = loan_schema.dump(loans.get_loan(loan_id=loan_id))
     return body
 
 
-@loans_bp.post("/<int:loan_id>/return")
+@loans_bp.post("/<id:loan_id>/return")
 def return_loan(loan_id: int) -> dict[str, Any]:
     """Return a borrowed book."""
     body: dict[str, Any] = loan_schema.dump(loans.return_loan(loan_id=loan_id))

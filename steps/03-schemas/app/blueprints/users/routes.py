@@ -4,6 +4,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from app.pagination import PageAnswer, with_link_header
 from app.schemas import (
     LoanPageSchema,
     UserCreateSchema,
@@ -27,11 +28,11 @@ user_loans_query_schema = UserLoanListQuerySchema()
 
 
 @users_bp.get("")
-def list_users() -> dict[str, Any]:
+def list_users() -> PageAnswer:
     """List users, a page at a time."""
     query = user_query_schema.load(request.args)
     body: dict[str, Any] = user_page_schema.dump(users.list_users(**query))
-    return body
+    return with_link_header(body)
 
 
 @users_bp.post("")
@@ -42,14 +43,14 @@ def create_user() -> tuple[dict[str, Any], int]:
     return body, 201
 
 
-@users_bp.get("/<int:user_id>")
+@users_bp.get("/<id:user_id>")
 def get_user(user_id: int) -> dict[str, Any]:
     """Fetch a user."""
     body: dict[str, Any] = user_schema.dump(users.find_user(user_id))
     return body
 
 
-@users_bp.patch("/<int:user_id>")
+@users_bp.patch("/<id:user_id>")
 def update_user(user_id: int) -> dict[str, Any]:
     """Change a user's name."""
     changes = user_update_schema.load(request.get_json())
@@ -58,17 +59,17 @@ def update_user(user_id: int) -> dict[str, Any]:
     return body
 
 
-@users_bp.delete("/<int:user_id>")
+@users_bp.delete("/<id:user_id>")
 def delete_user(user_id: int) -> Response:
     """Delete a user and their loans; copies they held go back on the shelf."""
     users.delete_user(user_id)
     return Response(status=204)
 
 
-@users_bp.get("/<int:user_id>/loans")
-def list_user_loans(user_id: int) -> dict[str, Any]:
+@users_bp.get("/<id:user_id>/loans")
+def list_user_loans(user_id: int) -> PageAnswer:
     """List one user's loans."""
     query = user_loans_query_schema.load(request.args)
     page = loans.list_user_loans(user_id=user_id, **query)
     body: dict[str, Any] = loan_page_schema.dump(page)
-    return body
+    return with_link_header(body)

@@ -5,6 +5,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from app.models.user import STAFF_ROLES
+from app.pagination import PageAnswer, with_link_header
 from app.permissions import roles_required
 from app.schemas import AuthorInputSchema, AuthorListQuerySchema, AuthorPageSchema, AuthorSchema
 from app.services import authors
@@ -18,14 +19,14 @@ author_input_schema = AuthorInputSchema()
 
 
 @authors_bp.get("")
-def list_authors() -> dict[str, Any]:
+def list_authors() -> PageAnswer:
     """List authors, a page at a time."""
     query = author_query_schema.load(request.args)
     body: dict[str, Any] = author_page_schema.dump(authors.list_authors(**query))
-    return body
+    return with_link_header(body)
 
 
-@authors_bp.get("/<int:author_id>")
+@authors_bp.get("/<id:author_id>")
 def get_author(author_id: int) -> dict[str, Any]:
     """Fetch one author."""
     body: dict[str, Any] = author_schema.dump(authors.get_author(author_id))
@@ -41,7 +42,7 @@ def create_author() -> tuple[dict[str, Any], int]:
     return body, 201
 
 
-@authors_bp.patch("/<int:author_id>")
+@authors_bp.patch("/<id:author_id>")
 @roles_required(*STAFF_ROLES)
 def update_author(author_id: int) -> dict[str, Any]:
     """Change an author (librarians and admins)."""
@@ -51,7 +52,7 @@ def update_author(author_id: int) -> dict[str, Any]:
     return body
 
 
-@authors_bp.delete("/<int:author_id>")
+@authors_bp.delete("/<id:author_id>")
 @roles_required(*STAFF_ROLES)
 def delete_author(author_id: int) -> Response:
     """Delete an author who has no books (librarians and admins)."""

@@ -4,6 +4,7 @@ from typing import Any
 
 from flask import Blueprint, request
 
+from app.pagination import PageAnswer, with_link_header
 from app.permissions import current_user, login_required
 from app.schemas import LoanCreateSchema, LoanListQuerySchema, LoanPageSchema, LoanSchema
 from app.services import loans
@@ -28,14 +29,14 @@ def borrow_book() -> tuple[dict[str, Any], int]:
 
 @loans_bp.get("")
 @login_required
-def list_loans() -> dict[str, Any]:
+def list_loans() -> PageAnswer:
     """List loans: your own, or everyone's if you are staff."""
     query = loan_query_schema.load(request.args)
     body: dict[str, Any] = loan_page_schema.dump(loans.list_loans(viewer=current_user(), **query))
-    return body
+    return with_link_header(body)
 
 
-@loans_bp.get("/<int:loan_id>")
+@loans_bp.get("/<id:loan_id>")
 @login_required
 def get_loan(loan_id: int) -> dict[str, Any]:
     """Fetch one of your loans (staff may fetch any)."""
@@ -43,7 +44,7 @@ def get_loan(loan_id: int) -> dict[str, Any]:
     return body
 
 
-@loans_bp.post("/<int:loan_id>/return")
+@loans_bp.post("/<id:loan_id>/return")
 @login_required
 def return_loan(loan_id: int) -> dict[str, Any]:
     """Return a borrowed book (the borrower or staff)."""

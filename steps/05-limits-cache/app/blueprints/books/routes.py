@@ -6,6 +6,7 @@ from flask import Blueprint, Response, request
 
 from app.caching import cached_with_etag
 from app.models.user import STAFF_ROLES
+from app.pagination import PageAnswer, with_link_header
 from app.permissions import roles_required
 from app.schemas import BookInputSchema, BookListQuerySchema, BookPageSchema, BookSchema
 from app.services import books
@@ -20,14 +21,14 @@ book_input_schema = BookInputSchema()
 
 @books_bp.get("")
 @cached_with_etag(query=book_query_schema)
-def list_books() -> dict[str, Any]:
+def list_books() -> PageAnswer:
     """List books, a page at a time, filtered by text, author or availability."""
     query = book_query_schema.load(request.args)
     body: dict[str, Any] = book_page_schema.dump(books.list_books(**query))
-    return body
+    return with_link_header(body)
 
 
-@books_bp.get("/<int:book_id>")
+@books_bp.get("/<id:book_id>")
 @cached_with_etag()
 def get_book(book_id: int) -> dict[str, Any]:
     """Fetch one book with its author and the copies available."""
@@ -44,7 +45,7 @@ def create_book() -> tuple[dict[str, Any], int]:
     return body, 201
 
 
-@books_bp.patch("/<int:book_id>")
+@books_bp.patch("/<id:book_id>")
 @roles_required(*STAFF_ROLES)
 def update_book(book_id: int) -> dict[str, Any]:
     """Change a book; copies_total may not drop below the copies on loan (staff)."""
@@ -54,7 +55,7 @@ def update_book(book_id: int) -> dict[str, Any]:
     return body
 
 
-@books_bp.delete("/<int:book_id>")
+@books_bp.delete("/<id:book_id>")
 @roles_required(*STAFF_ROLES)
 def delete_book(book_id: int) -> Response:
     """Delete a book and its loan history, unless a copy is on loan (librarians and admins)."""

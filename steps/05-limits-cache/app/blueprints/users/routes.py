@@ -4,6 +4,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from app.pagination import PageAnswer, with_link_header
 from app.permissions import current_user, login_required, roles_required
 from app.schemas import (
     LoanPageSchema,
@@ -27,14 +28,14 @@ user_loans_query_schema = UserLoanListQuerySchema()
 
 @users_bp.get("")
 @roles_required("admin")
-def list_users() -> dict[str, Any]:
+def list_users() -> PageAnswer:
     """List users, a page at a time (admins only)."""
     query = user_query_schema.load(request.args)
     body: dict[str, Any] = user_page_schema.dump(users.list_users(**query))
-    return body
+    return with_link_header(body)
 
 
-@users_bp.get("/<int:user_id>")
+@users_bp.get("/<id:user_id>")
 @login_required
 def get_user(user_id: int) -> dict[str, Any]:
     """Fetch a user: yourself, or anyone if you are an admin."""
@@ -43,7 +44,7 @@ def get_user(user_id: int) -> dict[str, Any]:
     return body
 
 
-@users_bp.patch("/<int:user_id>")
+@users_bp.patch("/<id:user_id>")
 @login_required
 def update_user(user_id: int) -> dict[str, Any]:
     """Change a user's name or password (yourself), or role (admins)."""
@@ -53,7 +54,7 @@ def update_user(user_id: int) -> dict[str, Any]:
     return body
 
 
-@users_bp.delete("/<int:user_id>")
+@users_bp.delete("/<id:user_id>")
 @roles_required("admin")
 def delete_user(user_id: int) -> Response:
     """Delete a user and their loans (admins only); copies they held go back on the shelf."""
@@ -61,11 +62,11 @@ def delete_user(user_id: int) -> Response:
     return Response(status=204)
 
 
-@users_bp.get("/<int:user_id>/loans")
+@users_bp.get("/<id:user_id>/loans")
 @login_required
-def list_user_loans(user_id: int) -> dict[str, Any]:
+def list_user_loans(user_id: int) -> PageAnswer:
     """List one user's loans: your own, or anyone's if you are staff."""
     query = user_loans_query_schema.load(request.args)
     page = loans.list_user_loans(viewer=current_user(), user_id=user_id, **query)
     body: dict[str, Any] = loan_page_schema.dump(page)
-    return body
+    return with_link_header(body)
