@@ -434,3 +434,16 @@ def test_every_pytest_plugin_a_check_loads_comes_with_the_learners_install() -> 
     for plugin in runner.PYTEST_PLUGINS:
         distributions = {canonicalize_name(d) for d in providers[plugin.split(".")[0]]}
         assert distributions & learner, f"{plugin} is not in the learner's install"
+
+
+def test_check_keeps_bytecode_in_the_learners_copy_but_never_under_steps(
+    mini: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+    run(capsys, "start", "02")
+    run(capsys, "check", "02")
+    assert list((mini / "workspace/02-beta/tests/__pycache__").glob("test_shout*.pyc"))
+    assert list((mini / "workspace/02-beta/app/__pycache__").glob("greet*.pyc"))
+    code, _ = run(capsys, "check", "02", "--solution")
+    assert code == 0
+    assert not list((mini / "steps").rglob("__pycache__"))

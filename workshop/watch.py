@@ -77,7 +77,10 @@ class Watcher:
             else ()
         )
         run = run_tests(
-            self.folder, (*self.step.pytest_args, *selection), services=self.step.services
+            self.folder,
+            (*self.step.pytest_args, *selection),
+            services=self.step.services,
+            bytecode=True,
         )
         for test in run.tests:
             for task_id in test.tasks:
