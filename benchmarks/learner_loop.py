@@ -12,11 +12,12 @@ import argparse
 import math
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,9 +33,15 @@ TASK_TARGET_SECONDS = 1.5
 
 @dataclass(frozen=True)
 class Timing:
-    """The median wall time of the rounds that succeeded, and how many rounds failed."""
+    """Medians of the rounds that succeeded (wall and CPU seconds), and how many rounds failed.
+
+    The CPU time (user and system, of the processes the round started) hardly moves with the
+    machine's load, so it shows what a round would take on an idle machine when the wall time
+    cannot: on a shared machine the wall time is mostly waiting for a core.
+    """
 
     seconds: float
+    cpu_seconds: float
     failed: int
 
     def cell(self, target: float) -> str:
@@ -42,6 +49,7 @@ class Timing:
         if math.isnan(self.seconds):  # no round succeeded
             return f"failed ({self.failed} rounds)"
         figure = f"{self.seconds:.2f} ({'ok' if self.seconds < target else 'over'})"
+        figure += f", CPU {self.cpu_seconds:.2f} ({'ok' if self.cpu_seconds < target else 'over'})"
         return figure + (f", {self.failed} failed" if self.failed else "")
 
 
@@ -62,17 +70,28 @@ def median_seconds(rounds: int, action: Callable[[], bool]) -> Timing:
     A failed round is counted and reported rather than ending the benchmark: one step whose
     reference is broken must not hide the figures of the others.
     """
-    timings = []
+    timings: list[float] = []
+    cpu_timings: list[float] = []
     failed = 0
     for _ in range(rounds):
+        cpu_before = children_cpu_seconds()
         started = time.perf_counter()
         succeeded = action()
         elapsed = time.perf_counter() - started
         if succeeded:
             timings.append(elapsed)
+            cpu_timings.append(children_cpu_seconds() - cpu_before)
         else:
             failed += 1
-    return Timing(statistics.median(timings) if timings else float("nan"), failed)
+    if not timings:
+        return Timing(float("nan"), float("nan"), failed)
+    return Timing(statistics.median(timings), statistics.median(cpu_timings), failed)
+
+
+def children_cpu_seconds() -> float:
+    """User and system CPU seconds of every finished process this one started."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def time_check(step: Step, rounds: int) -> Timing:
@@ -100,9 +119,8 @@ def time_one_task(
     return median_seconds(rounds, lambda: run_tests(folder, selection).returncode == 0)
 
 
-def measure(manifest: Manifest, steps: list[Step], rounds: int) -> list[Row]:
-    """Measure every step in ``steps``; print each row as it is done."""
-    rows = []
+def measure(manifest: Manifest, steps: list[Step], rounds: int) -> Iterator[Row]:
+    """Measure every step in ``steps``; print and yield each row as it is done."""
     for step in steps:
         task = step.tasks[-1].id if step.tasks else ""
         # One untimed run of the whole suite counts the tests and warms the caches.
@@ -116,8 +134,7 @@ def measure(manifest: Manifest, steps: list[Step], rounds: int) -> list[Row]:
         )
         one_task = row.one_task.cell(TASK_TARGET_SECONDS) if row.one_task else "-"
         print(f"{row.step}: check {row.check.cell(CHECK_TARGET_SECONDS)}, {row.task} {one_task}")
-        rows.append(row)
-    return rows
+        yield row
 
 
 def render(rows: list[Row], rounds: int, load_before: float, load_after: float) -> str:
@@ -135,9 +152,11 @@ def render(rows: list[Row], rounds: int, load_before: float, load_after: float) 
         " only the files that hold them: the re-check a watch loop runs on save; target under"
         f" {TASK_TARGET_SECONDS:g} s.",
         "",
-        "A load average above the number of cores means other work shared the machine and the"
-        " figures are slower than a learner's laptop would give. A round that failed (the"
-        " reference did not pass) is counted next to the figure, which the other rounds give.",
+        "Each cell gives the wall time, then the CPU time the round used. A load average above"
+        " the number of cores means other work shared the machine: the wall times are then"
+        " slower than a learner's laptop would give, and the CPU times are the better guide."
+        " A round that failed (the reference did not pass) is counted next to the figure,"
+        " which the other rounds give.",
         "",
         "| step | tests | check (s) | task | one task (s) |",
         "|---|---:|---:|---|---:|",
@@ -158,8 +177,12 @@ def main() -> int:
     manifest = load_manifest(ROOT)
     steps = [manifest.step(step_id) for step_id in args.steps] or list(manifest.steps)
     load_before = os.getloadavg()[0]
-    rows = measure(manifest, steps, args.rounds)
-    REPORT.write_text(render(rows, args.rounds, load_before, os.getloadavg()[0]), encoding="utf-8")
+    rows: list[Row] = []
+    for row in measure(manifest, steps, args.rounds):
+        rows.append(row)
+        # Rewritten after every step, so that an interrupted run keeps what it measured.
+        page = render(rows, args.rounds, load_before, os.getloadavg()[0])
+        REPORT.write_text(page, encoding="utf-8")
     print(f"Wrote {REPORT.relative_to(ROOT)}")
     return 0
 
