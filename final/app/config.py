@@ -158,6 +158,22 @@ class BaseConfig:
         self.METRICS_ENABLED = _flag("METRICS_ENABLED", False)
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
+        # OAuth 2: a service client's token is short-lived (it can ask again at any time), a
+        # code lives minutes (RFC 6749 suggests at most ten), a member's consent a month.
+        self.OAUTH_CLIENT_TOKEN_EXPIRES = _seconds("OAUTH_CLIENT_TOKEN_EXPIRES", 10 * 60)
+        self.OAUTH_CODE_EXPIRES = _seconds("OAUTH_CODE_EXPIRES", 5 * 60)
+        self.OAUTH_REFRESH_TOKEN_EXPIRES = _seconds("OAUTH_REFRESH_TOKEN_EXPIRES", 30 * 24 * 3600)
+        # After a secret rotation the old secret works this long, for the client to switch.
+        self.OAUTH_SECRET_OVERLAP = _seconds("OAUTH_SECRET_OVERLAP", 24 * 3600)
+        # The session cookie exists only for the sign-in and consent page (/oauth/authorize):
+        # never readable by scripts, sent over HTTPS only, and only to the /oauth pages. Lax,
+        # not Strict: a client sends the member here with a cross-site link, and Strict would
+        # hide a signed-in member's session on that first page.
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SECURE = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_PATH = "/oauth"
+
 
 class DevelopmentConfig(BaseConfig):
     """Local development: debug on, metrics on, sample data, development defaults allowed."""

@@ -37,7 +37,9 @@ _EXTENSION_KEY = "openapi_spec"
 # the Prometheus text format rather than JSON, and is meant for the scraper on the internal network
 # (a proxy usually hides it), so documenting it would describe a route most clients never see.
 _UNDOCUMENTED_ENDPOINTS = frozenset({"static", "metrics"})
-_UNDOCUMENTED_BLUEPRINTS = frozenset({"swagger_ui"})
+# "oauth" speaks OAuth 2, not this API: its token endpoint takes forms and answers RFC 6749's
+# errors, its authorize page is HTML, and its own metadata document (RFC 8414) describes it.
+_UNDOCUMENTED_BLUEPRINTS = frozenset({"swagger_ui", "oauth"})
 
 # A URL variable in a rule: "<book_id>", "<id:book_id>" or "<int(min=1):book_id>".
 _RULE_VARIABLE = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
@@ -83,6 +85,7 @@ _TAGS = [
     {"name": "authors", "description": "The people who wrote the books."},
     {"name": "books", "description": "The catalogue, with the number of copies available."},
     {"name": "loans", "description": "Borrowing and returning books."},
+    {"name": "clients", "description": "OAuth 2 clients: services and apps members delegate to."},
     {"name": "api_keys", "description": "Keys for internal integrations (admins)."},
 ]
 
@@ -176,27 +179,26 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
         },
         "additionalProperties": False,
     },
+    "JsonWebKey": {
+        "type": "object",
+        "description": "One public signing key (RFC 7517), named by its kid.",
+        "required": ["kty", "crv", "x", "y", "kid", "alg", "use"],
+        "properties": {
+            "kty": {"type": "string", "enum": ["EC"]},
+            "crv": {"type": "string", "enum": ["P-256"]},
+            "x": {"type": "string"},
+            "y": {"type": "string"},
+            "kid": {"type": "string"},
+            "alg": {"type": "string", "enum": ["ES256"]},
+            "use": {"type": "string", "enum": ["sig"]},
+        },
+    },
     "JsonWebKeySet": {
         "type": "object",
         "description": "The public keys that verify tokens (RFC 7517); a kid names each key.",
         "required": ["keys"],
         "properties": {
-            "keys": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["kty", "crv", "x", "y", "kid", "alg", "use"],
-                    "properties": {
-                        "kty": {"type": "string", "enum": ["EC"]},
-                        "crv": {"type": "string", "enum": ["P-256"]},
-                        "x": {"type": "string"},
-                        "y": {"type": "string"},
-                        "kid": {"type": "string"},
-                        "alg": {"type": "string", "enum": ["ES256"]},
-                        "use": {"type": "string", "enum": ["sig"]},
-                    },
-                },
-            }
+            "keys": {"type": "array", "items": {"$ref": "#/components/schemas/JsonWebKey"}},
         },
     },
     "DependencyChecks": {

@@ -8,6 +8,8 @@ Scopes narrow what one credential may do (see scopes.py). The scopes a request h
 its token or API key carries that its user's role still grants today, so a demotion shrinks them
 at once too. An API key is accepted only on routes that name the scopes they need: a key is its
 scopes and nothing more, so it can never sign out, refresh, or reach a route that asks for none.
+An OAuth service client's token is held to the same rule: it acts for no user, so its registered
+scopes are its whole authority, and only routes that name scopes accept it.
 """
 
 from collections.abc import Callable
@@ -19,7 +21,7 @@ from flask_jwt_extended import get_current_user, get_jwt, verify_jwt_in_request
 
 from app.errors import Forbidden, InsufficientScope, Unauthorized
 from app.extensions import calling_api_key, presented_api_key
-from app.models import User
+from app.models import OAuthClient, User
 from app.operations import declared, record
 from app.scopes import ROLE_SCOPES, parse_scope
 
@@ -31,13 +33,26 @@ R = TypeVar("R")
 
 
 def current_user() -> User:
-    """The user of the verified token or API key (call only after it was checked)."""
+    """The user of the verified token or API key (call only after it was checked).
+
+    A service client's token acts for no user, so a route that needs one refuses it with 403.
+    """
     api_key = g.get(_SIGNED_IN_KEY)
     if api_key is not None:
         owner: User = api_key.owner
         return owner
-    user: User = get_current_user()
+    user = get_current_user()
+    if not isinstance(user, User):
+        raise Forbidden("A service client's token acts for no user; this needs a user's token.")
     return user
+
+
+def service_client() -> OAuthClient | None:
+    """The OAuth service client whose token was verified, or None when a user (or key) called."""
+    if g.get(_SIGNED_IN_KEY) is not None:
+        return None
+    principal = get_current_user()
+    return principal if isinstance(principal, OAuthClient) else None
 
 
 def authenticate(*, api_key_allowed: bool) -> None:
@@ -86,14 +101,20 @@ def refresh_token_required(view: Callable[P, R]) -> Callable[P, R]:
 
 
 def roles_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Allow the view to users whose role is one of ``roles``: 401 without a token, else 403."""
+    """Allow the view to users whose role is one of ``roles``: 401 without a token, else 403.
+
+    A service client has no role: on a view that also requires scopes it goes on to the scope
+    check, its only authority; on any other view it is refused.
+    """
 
     def decorator(view: Callable[P, R]) -> Callable[P, R]:
-        api_key_allowed = takes_api_key(view)
+        scoped = takes_api_key(view)
 
         @wraps(view)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            authenticate(api_key_allowed=api_key_allowed)
+            authenticate(api_key_allowed=scoped)
+            if scoped and service_client() is not None:
+                return view(*args, **kwargs)
             if current_user().role not in roles:
                 raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
             return view(*args, **kwargs)
@@ -104,10 +125,14 @@ def roles_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
 
 
 def granted_scopes() -> frozenset[str]:
-    """The scopes of the verified token or API key that its user's role still grants."""
+    """The scopes of the token or API key that its user's role (or its client) still grants."""
     api_key = g.get(_SIGNED_IN_KEY)
-    scope = api_key.scope if api_key is not None else get_jwt().get("scope")
-    return parse_scope(scope) & ROLE_SCOPES.get(current_user().role, frozenset())
+    if api_key is not None:
+        return parse_scope(api_key.scope) & ROLE_SCOPES.get(api_key.owner.role, frozenset())
+    client = service_client()
+    if client is not None:
+        return parse_scope(get_jwt().get("scope")) & frozenset(client.scopes)
+    return parse_scope(get_jwt().get("scope")) & ROLE_SCOPES.get(current_user().role, frozenset())
 
 
 def scopes_required(*scopes: str) -> Callable[[Callable[P, R]], Callable[P, R]]:

@@ -18,8 +18,8 @@ from jwt import InvalidTokenError
 from app.blocklist import init_blocklist
 from app.errors import error_response
 from app.extensions import jwt
-from app.models import User
-from app.services import auth
+from app.models import OAuthClient, User
+from app.services import auth, clients
 from app.signing_keys import current_keyring, init_signing_keys, utc_now
 
 JwtDict = dict[str, Any]
@@ -61,8 +61,18 @@ def invalid_token_claims(_header: JwtDict, _payload: JwtDict) -> Response:
     return error_response(401, "invalid_token", "The token is invalid.")
 
 
-def load_user(_header: JwtDict, payload: JwtDict) -> User | None:
-    """The user a token speaks for, or None (then the request is refused)."""
+def load_user(_header: JwtDict, payload: JwtDict) -> User | OAuthClient | None:
+    """Who a token speaks for: a user, or a service client; None refuses the request.
+
+    A token an OAuth client obtained names it in ``client_id``: once the client is revoked, the
+    token is refused, whether it acts for the client itself or for a member who delegated.
+    """
+    client_id = payload.get("client_id")
+    client = clients.active_client(str(client_id)) if client_id is not None else None
+    if client_id is not None and client is None:
+        return None
+    if str(payload.get("sub", "")).startswith(clients.CLIENT_SUBJECT_PREFIX):
+        return client
     return auth.load_token_user(payload)
 
 

@@ -15,6 +15,15 @@ from app.schemas.authors import (
     AuthorSchema,
 )
 from app.schemas.books import BookInputSchema, BookListQuerySchema, BookPageSchema, BookSchema
+from app.schemas.clients import (
+    ClientCreateSchema,
+    ClientListQuerySchema,
+    ClientPageSchema,
+    ClientSchema,
+    GrantListSchema,
+    GrantSchema,
+    IssuedSecretSchema,
+)
 from app.schemas.loans import (
     LoanCreateSchema,
     LoanListQuerySchema,
@@ -37,6 +46,13 @@ __all__ = [
     "BookListQuerySchema",
     "BookPageSchema",
     "BookSchema",
+    "ClientCreateSchema",
+    "ClientListQuerySchema",
+    "ClientPageSchema",
+    "ClientSchema",
+    "GrantListSchema",
+    "GrantSchema",
+    "IssuedSecretSchema",
     "LoanCreateSchema",
     "LoanListQuerySchema",
     "LoanPageSchema",
