@@ -11,9 +11,11 @@ DEV_STAMP := $(VENV)/.installed-dev
 NODE_STAMP := node_modules/.installed
 # uv installs the pinned packages several times faster than pip (the README has the figures). It
 # is a package itself: pip fetches it into .venv first, and when that fails, pip does the install.
-# $(call install,EXTRA) installs the workshop with that extra, every package pinned.
+# $(call install,EXTRA) installs the workshop with that extra, every package pinned. uv compiles
+# the packages' bytecode only when asked, and pip always does: without it, every test run (which
+# writes no bytecode, see workshop/runner.py) would compile its libraries again, a second or more.
 install = if [ -x $(BIN)/uv ]; \
-	then $(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e '.[$(1)]'; \
+	then $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -c constraints.txt -e '.[$(1)]'; \
 	else $(BIN)/python -m pip install --quiet -c constraints.txt -e '.[$(1)]'; fi
 
 .PHONY: setup setup-dev run test lint typecheck test-tools verify docs bench bench-workshop lock clean notebooks reset-db

@@ -9,19 +9,21 @@ judge the figures. Run it with ``make bench-workshop``; it rewrites benchmarks/l
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from workshop.manifest import Manifest, Step, load_manifest
-from workshop.runner import run_tests
+from workshop.runner import RunResult, run_tests
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "benchmarks" / "learner-loop.md"
@@ -30,73 +32,109 @@ TASK_TARGET_SECONDS = 1.5
 
 
 @dataclass(frozen=True)
+class Timing:
+    """Medians of the rounds that succeeded (wall and CPU seconds), and how many rounds failed.
+
+    The CPU time (user and system, of the processes the round started) hardly moves with the
+    machine's load, so it shows what a round would take on an idle machine when the wall time
+    cannot: on a shared machine the wall time is mostly waiting for a core.
+    """
+
+    seconds: float
+    cpu_seconds: float
+    failed: int
+
+    def cell(self, target: float) -> str:
+        """The figure, whether it meets its target, and the failed rounds if any."""
+        if math.isnan(self.seconds):  # no round succeeded
+            return f"failed ({self.failed} rounds)"
+        figure = f"{self.seconds:.2f} ({'ok' if self.seconds < target else 'over'})"
+        figure += f", CPU {self.cpu_seconds:.2f} ({'ok' if self.cpu_seconds < target else 'over'})"
+        return figure + (f", {self.failed} failed" if self.failed else "")
+
+
+@dataclass(frozen=True)
 class Row:
-    """One step's figures: the medians of its rounds, in seconds."""
+    """One step's figures, in seconds."""
 
     step: str
     tests: int
-    check_seconds: float
+    check: Timing
     task: str
-    task_seconds: float
+    one_task: Timing | None
 
 
-def median_seconds(rounds: int, action: Callable[[], None]) -> float:
-    """The median wall time of ``rounds`` runs of ``action``."""
-    timings = []
+def median_seconds(rounds: int, action: Callable[[], bool]) -> Timing:
+    """The median wall time of the runs of ``action`` that returned True, out of ``rounds``.
+
+    A failed round is counted and reported rather than ending the benchmark: one step whose
+    reference is broken must not hide the figures of the others.
+    """
+    timings: list[float] = []
+    cpu_timings: list[float] = []
+    failed = 0
     for _ in range(rounds):
+        cpu_before = children_cpu_seconds()
         started = time.perf_counter()
-        action()
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
+        succeeded = action()
+        elapsed = time.perf_counter() - started
+        if succeeded:
+            timings.append(elapsed)
+            cpu_timings.append(children_cpu_seconds() - cpu_before)
+        else:
+            failed += 1
+    if not timings:
+        return Timing(float("nan"), float("nan"), failed)
+    return Timing(statistics.median(timings), statistics.median(cpu_timings), failed)
 
 
-def time_check(step: Step, rounds: int) -> float:
+def children_cpu_seconds() -> float:
+    """User and system CPU seconds of every finished process this one started."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_check(step: Step, rounds: int) -> Timing:
     """Wall time of ``workshop check NN --solution``, as a learner would type it."""
     command = [sys.executable, "-m", "workshop", "check", step.id, "--solution"]
 
-    def check() -> None:
-        subprocess.run(command, cwd=ROOT, capture_output=True, check=True)  # noqa: S603
+    def check() -> bool:
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, check=False)  # noqa: S603
+        return done.returncode == 0
 
     return median_seconds(rounds, check)
 
 
-def time_one_task(manifest: Manifest, step: Step, task_id: str, rounds: int) -> float:
-    """Wall time of re-running only the tests of ``task_id``, as a watch loop does on save."""
+def time_one_task(
+    manifest: Manifest, step: Step, suite: RunResult, task_id: str, rounds: int
+) -> Timing:
+    """Wall time of re-running only the tests of ``task_id``, as a watch loop does on save.
+
+    Like the watch loop, the run collects only the files that hold the task's tests, which the
+    whole suite's run showed.
+    """
     folder = manifest.path(step)
-    selection = (*step.pytest_args, f"--workshop-only-tasks={task_id}")
-    return median_seconds(rounds, lambda: _require_green(run_tests(folder, selection).returncode))
+    files = sorted({test.nodeid.split("::", 1)[0] for test in suite.marked(task_id)})
+    selection = (*step.pytest_args, *files, f"--workshop-only-tasks={task_id}")
+    return median_seconds(rounds, lambda: run_tests(folder, selection).returncode == 0)
 
 
-def _require_green(returncode: int) -> None:
-    if returncode != 0:
-        raise RuntimeError(f"the reference failed its own tests (pytest exit code {returncode})")
-
-
-def count_tests(manifest: Manifest, step: Step) -> int:
-    """How many tests the step's suite ran; the run also warms the caches for the timed ones."""
-    return len(run_tests(manifest.path(step), step.pytest_args).tests)
-
-
-def measure(manifest: Manifest, steps: list[Step], rounds: int) -> list[Row]:
-    """Measure every step in ``steps``; print each row as it is done."""
-    rows = []
+def measure(manifest: Manifest, steps: list[Step], rounds: int) -> Iterator[Row]:
+    """Measure every step in ``steps``; print and yield each row as it is done."""
     for step in steps:
         task = step.tasks[-1].id if step.tasks else ""
+        # One untimed run of the whole suite counts the tests and warms the caches.
+        suite = run_tests(manifest.path(step), step.pytest_args)
         row = Row(
             step=step.id,
-            tests=count_tests(manifest, step),
-            check_seconds=time_check(step, rounds),
+            tests=len(suite.tests),
+            check=time_check(step, rounds),
             task=task,
-            task_seconds=time_one_task(manifest, step, task, rounds) if task else 0.0,
+            one_task=time_one_task(manifest, step, suite, task, rounds) if task else None,
         )
-        print(f"{row.step}: check {row.check_seconds:.2f} s, {row.task} {row.task_seconds:.2f} s")
-        rows.append(row)
-    return rows
-
-
-def verdict(seconds: float, target: float) -> str:
-    """The figure, and whether it meets its target."""
-    return f"{seconds:.2f} ({'ok' if seconds < target else 'over'})"
+        one_task = row.one_task.cell(TASK_TARGET_SECONDS) if row.one_task else "-"
+        print(f"{row.step}: check {row.check.cell(CHECK_TARGET_SECONDS)}, {row.task} {one_task}")
+        yield row
 
 
 def render(rows: list[Row], rounds: int, load_before: float, load_after: float) -> str:
@@ -110,18 +148,22 @@ def render(rows: list[Row], rounds: int, load_before: float, load_after: float) 
         f" after (1 minute). Each figure is the median wall time of {rounds} rounds, in seconds.",
         "",
         f"- **check**: `workshop check NN --solution`; target under {CHECK_TARGET_SECONDS:g} s.",
-        "- **one task**: only the tests of the step's last task (`--workshop-only-tasks`), the"
-        f" re-check a watch loop runs on save; target under {TASK_TARGET_SECONDS:g} s.",
+        "- **one task**: only the tests of the step's last task (`--workshop-only-tasks`), from"
+        " only the files that hold them: the re-check a watch loop runs on save; target under"
+        f" {TASK_TARGET_SECONDS:g} s.",
         "",
-        "A load average above the number of cores means other work shared the machine and the"
-        " figures are slower than a learner's laptop would give.",
+        "Each cell gives the wall time, then the CPU time the round used. A load average above"
+        " the number of cores means other work shared the machine: the wall times are then"
+        " slower than a learner's laptop would give, and the CPU times are the better guide."
+        " A round that failed (the reference did not pass) is counted next to the figure,"
+        " which the other rounds give.",
         "",
         "| step | tests | check (s) | task | one task (s) |",
         "|---|---:|---:|---|---:|",
     ]
     for row in rows:
-        task = verdict(row.task_seconds, TASK_TARGET_SECONDS) if row.task else "-"
-        check = verdict(row.check_seconds, CHECK_TARGET_SECONDS)
+        task = row.one_task.cell(TASK_TARGET_SECONDS) if row.one_task else "-"
+        check = row.check.cell(CHECK_TARGET_SECONDS)
         lines.append(f"| {row.step} | {row.tests} | {check} | {row.task or '-'} | {task} |")
     return "\n".join(lines) + "\n"
 
@@ -135,8 +177,12 @@ def main() -> int:
     manifest = load_manifest(ROOT)
     steps = [manifest.step(step_id) for step_id in args.steps] or list(manifest.steps)
     load_before = os.getloadavg()[0]
-    rows = measure(manifest, steps, args.rounds)
-    REPORT.write_text(render(rows, args.rounds, load_before, os.getloadavg()[0]), encoding="utf-8")
+    rows: list[Row] = []
+    for row in measure(manifest, steps, args.rounds):
+        rows.append(row)
+        # Rewritten after every step, so that an interrupted run keeps what it measured.
+        page = render(rows, args.rounds, load_before, os.getloadavg()[0])
+        REPORT.write_text(page, encoding="utf-8")
     print(f"Wrote {REPORT.relative_to(ROOT)}")
     return 0
 

@@ -4,11 +4,14 @@ import json
 import shutil
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
-from workshop import cli, launch
+from workshop import cli, launch, runner
 from workshop.cli import main
 from workshop.manifest import ManifestError, load_manifest
 
@@ -405,3 +408,42 @@ def test_ctrl_c_ends_a_command_without_a_traceback(
     assert code == 130
     assert out.endswith("Interrupted.\n")
     assert "Traceback" not in out
+
+
+def installed_with(requirement: str) -> set[str]:
+    """The distributions that installing ``requirement`` brings in here, by canonical name."""
+    found: set[str] = set()
+    queue = [(Requirement(requirement), frozenset(Requirement(requirement).extras))]
+    while queue:
+        wanted, extras = queue.pop()
+        name = canonicalize_name(wanted.name)
+        if name in found and not extras:
+            continue
+        found.add(name)
+        for text in metadata.requires(wanted.name) or []:
+            dependency = Requirement(text)
+            marker = dependency.marker
+            if marker is None or any(marker.evaluate({"extra": e}) for e in extras or {""}):
+                queue.append((dependency, frozenset(dependency.extras)))
+    return found
+
+
+def test_every_pytest_plugin_a_check_loads_comes_with_the_learners_install() -> None:
+    learner = installed_with("flask-api-workshop[learner]")
+    providers = metadata.packages_distributions()
+    for plugin in runner.PYTEST_PLUGINS:
+        distributions = {canonicalize_name(d) for d in providers[plugin.split(".")[0]]}
+        assert distributions & learner, f"{plugin} is not in the learner's install"
+
+
+def test_check_keeps_bytecode_in_the_learners_copy_but_never_under_steps(
+    mini: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+    run(capsys, "start", "02")
+    run(capsys, "check", "02")
+    assert list((mini / "workspace/02-beta/tests/__pycache__").glob("test_shout*.pyc"))
+    assert list((mini / "workspace/02-beta/app/__pycache__").glob("greet*.pyc"))
+    code, _ = run(capsys, "check", "02", "--solution")
+    assert code == 0
+    assert not list((mini / "steps").rglob("__pycache__"))

@@ -4,9 +4,11 @@ from pathlib import Path
 
 import pytest
 
+from workshop import verify
 from workshop.cli import main
 from workshop.lineage import lineage_problems
 from workshop.manifest import load_manifest
+from workshop.runner import RunResult, run_tests
 
 
 def run_verify(capsys: pytest.CaptureFixture[str], *steps: str) -> tuple[int, str]:
@@ -222,3 +224,19 @@ def test_final_lineage_waits_for_the_step_it_follows(
     code, out = run_verify(capsys, "final")
     assert code == 0
     assert "SKIP  final: lineage (step 07 does not exist yet" in out
+
+
+def test_a_tasks_stub_run_collects_only_the_files_that_hold_its_tests(
+    mini: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs: list[tuple[str, ...]] = []
+
+    def recording(folder: Path, extra_args: tuple[str, ...] = (), **kwargs: bool) -> RunResult:
+        runs.append(extra_args)
+        return run_tests(folder, extra_args, **kwargs)
+
+    monkeypatch.setattr(verify, "run_tests", recording)
+    code, out = run_verify(capsys, "02")
+    assert code == 0, out
+    stub_runs = [args for args in runs if "--workshop-only-tasks=02.1" in args]
+    assert stub_runs == [("tests/test_shout.py", "--workshop-only-tasks=02.1")]

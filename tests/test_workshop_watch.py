@@ -7,6 +7,7 @@ after the last clear-screen, without colour codes. It prints how long each redra
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import select
@@ -18,8 +19,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
+from workshop import watch
 from workshop.cli import main
+from workshop.manifest import load_manifest
+from workshop.runner import RunResult, run_tests
+from workshop.watch import Watcher
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX only")
 
@@ -146,3 +152,26 @@ def test_watch_redraws_on_save_with_the_task_the_bar_and_the_failure(
 def test_watch_before_start_says_what_to_do(mini: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["watch", "01"]) == 2
     assert capsys.readouterr().out == "No copy of step 01 yet: run 'workshop start 01' first.\n"
+
+
+def test_a_recheck_collects_only_the_files_that_hold_the_tasks_tests(
+    mini: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    main(["start", "02"])
+    capsys.readouterr()
+    manifest = load_manifest(mini)
+    watcher = Watcher(manifest, manifest.step("02"), Console(file=io.StringIO()))
+    runs: list[tuple[str, ...]] = []
+
+    def recording(folder: Path, extra_args: tuple[str, ...] = (), **kwargs: bool) -> RunResult:
+        runs.append(extra_args)
+        return run_tests(folder, extra_args, **kwargs)
+
+    monkeypatch.setattr(watch, "run_tests", recording)
+    watcher.check(every_task=True)
+    watcher.check()
+    assert runs == [
+        ("--workshop-only-tasks=02.1",),
+        ("tests/test_shout.py", "--workshop-only-tasks=02.1"),
+    ]
+    assert not watcher.passed(manifest.step("02").task("02.1"))

@@ -97,7 +97,7 @@ def cmd_check(manifest: Manifest, args: argparse.Namespace) -> int:
     console = make_console()
     where = relative_folder(folder, manifest.root)
     print(f"Step {step.id} - {step.title} ({where})")
-    run = run_tests(folder, step.pytest_args, services=step.services)
+    run = run_tests(folder, step.pytest_args, services=step.services, bytecode=not args.solution)
     if not run.tests:
         print(run.output[-3000:])
         print("No test ran: the output above says why.")

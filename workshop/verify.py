@@ -33,12 +33,17 @@ class CheckResult:
 
 
 def _run_stubbed(
-    step_folder: Path, step: Step, tasks: tuple[Task, ...], selection: str
+    step_folder: Path, step: Step, tasks: tuple[Task, ...], selection: tuple[str, ...]
 ) -> RunResult:
     """Run the tests chosen by ``selection`` on a copy of the step with ``tasks`` stubbed."""
     with tempfile.TemporaryDirectory(prefix="workshop-verify-") as scratch:
         copy = stubbed_copy(step_folder, Path(scratch) / step.name, tasks)
-        return run_tests(copy, (*step.pytest_args, selection))
+        return run_tests(copy, (*step.pytest_args, *selection))
+
+
+def files_marked_with(run: RunResult, task_id: str) -> tuple[str, ...]:
+    """The test files that hold the tests marked with ``task_id``, as the run collected them."""
+    return tuple(sorted({test.nodeid.split("::", 1)[0] for test in run.marked(task_id)}))
 
 
 def reference_problems(step: Step, run: RunResult) -> list[str]:
@@ -100,12 +105,21 @@ def verify(manifest: Manifest, steps: list[Step], workers: int | None = None) ->
     jobs: list[Job] = []
     skipped: list[CheckResult] = []
     for step in steps:
-        jobs.extend(_step_jobs(manifest, step))
         previous = manifest.previous(step)
         if step.after and previous is not None and previous.id != step.after:
             reason = f"step {step.after} does not exist yet; the last step is {previous.id}"
             skipped.append(CheckResult(f"{step.folder}: lineage", skipped=reason))
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
+        # The references run first: each task's check reads from its step's reference run which
+        # files hold the task's tests. A check that waits for one waits on a run already started,
+        # because the pool starts jobs in the order they were submitted.
+        references = {
+            step.id: pool.submit(run_tests, folder, step.pytest_args, services=step.services)
+            for step in steps
+            if (folder := manifest.path(step)).is_dir()
+        }
+        for step in steps:
+            jobs.extend(_step_jobs(manifest, step, references.get(step.id)))
         futures: list[tuple[str, Future[list[str]]]] = [
             (name, pool.submit(job)) for name, job in jobs
         ]
@@ -131,33 +145,40 @@ def verify_lineage(manifest: Manifest, steps: list[Step]) -> list[CheckResult]:
     return results
 
 
-def _reference_job(step: Step, folder: Path) -> list[str]:
-    return reference_problems(step, run_tests(folder, step.pytest_args, services=step.services))
+def _reference_job(step: Step, reference: Future[RunResult]) -> list[str]:
+    return reference_problems(step, reference.result())
 
 
-def _single_stub_job(step: Step, folder: Path, task: Task) -> list[str]:
-    # Only this task's tests can tell whether its stub is noticed: run just those.
-    only = f"--workshop-only-tasks={task.id}"
-    return single_stub_problems(task, _run_stubbed(folder, step, (task,), only))
+def _single_stub_job(
+    step: Step, folder: Path, task: Task, reference: Future[RunResult]
+) -> list[str]:
+    # Only this task's tests can tell whether its stub is noticed: run just those, and collect
+    # only the files that hold them (the whole suite when the reference found none, so that the
+    # run itself reports the missing marker).
+    selection = (
+        *files_marked_with(reference.result(), task.id),
+        f"--workshop-only-tasks={task.id}",
+    )
+    return single_stub_problems(task, _run_stubbed(folder, step, (task,), selection))
 
 
 def _all_stub_job(step: Step, folder: Path) -> list[str]:
     # The tests of the step's own tasks are expected to fail here: leave them out.
     others = "--workshop-except-tasks=" + ",".join(task.id for task in step.tasks)
-    return all_stub_problems(step, _run_stubbed(folder, step, step.tasks, others))
+    return all_stub_problems(step, _run_stubbed(folder, step, step.tasks, (others,)))
 
 
 def _missing_folder(label: str) -> list[str]:
     return [f"{label}: folder not found"]
 
 
-def _step_jobs(manifest: Manifest, step: Step) -> list[Job]:
+def _step_jobs(manifest: Manifest, step: Step, reference: Future[RunResult] | None) -> list[Job]:
     folder = manifest.path(step)
     label = step.folder
-    if not folder.is_dir():
+    if reference is None:
         return [(f"{label}: exists", partial(_missing_folder, label))]
     jobs: list[Job] = [
-        (f"{label}: reference passes", partial(_reference_job, step, folder)),
+        (f"{label}: reference passes", partial(_reference_job, step, reference)),
         (f"{label}: task markers", partial(marker_problems, manifest, step)),
     ]
     previous = manifest.previous(step)
@@ -166,7 +187,7 @@ def _step_jobs(manifest: Manifest, step: Step) -> list[Job]:
     jobs += [
         (
             f"{label}: task {task.id} fails on its stub",
-            partial(_single_stub_job, step, folder, task),
+            partial(_single_stub_job, step, folder, task, reference),
         )
         for task in step.tasks
     ]

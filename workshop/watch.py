@@ -42,6 +42,8 @@ class WatchState:
     hints: list[str] = field(default_factory=list)
     suite: RunResult | None = None
     status: str = ""
+    # Which test files hold each task's tests, as the runs so far collected them.
+    files: dict[str, set[str]] = field(default_factory=dict)
 
 
 class Watcher:
@@ -64,17 +66,35 @@ class Watcher:
         return None
 
     def run(self, tasks: tuple[Task, ...]) -> RunResult:
-        """Run the tests of ``tasks`` only (all of the step's tests when ``tasks`` is empty)."""
+        """Run the tests of ``tasks`` only (all of the step's tests when ``tasks`` is empty).
+
+        Once a run has shown which files hold those tasks' tests, only those files are collected:
+        collecting the rest of a late step's suite would take longer than the tests themselves.
+        """
         selection = (
-            (f"--workshop-only-tasks={','.join(task.id for task in tasks)}",) if tasks else ()
+            (*self.files_of(tasks), f"--workshop-only-tasks={','.join(task.id for task in tasks)}")
+            if tasks
+            else ()
         )
         run = run_tests(
-            self.folder, (*self.step.pytest_args, *selection), services=self.step.services
+            self.folder,
+            (*self.step.pytest_args, *selection),
+            services=self.step.services,
+            bytecode=True,
         )
+        for test in run.tests:
+            for task_id in test.tasks:
+                self.state.files.setdefault(task_id, set()).add(test.nodeid.split("::", 1)[0])
         for outcome in task_outcomes(self.step, run, self.where):
             if not tasks or outcome.task in tasks:
                 self.state.outcomes[outcome.task.id] = outcome
         return run
+
+    def files_of(self, tasks: tuple[Task, ...]) -> list[str]:
+        """The files holding the tests of ``tasks``, or none (the whole suite) while not known."""
+        if any(task.id not in self.state.files for task in tasks):
+            return []
+        return sorted(set().union(*(self.state.files[task.id] for task in tasks)))
 
     def check(self, *, every_task: bool = False) -> None:
         """After a save: check up to the first unfinished task, moving on while tasks pass.

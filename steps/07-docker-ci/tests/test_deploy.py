@@ -8,12 +8,15 @@ A missing tool (hadolint, actionlint) skips its test, unless REQUIRE_SERVICES=1 
 from __future__ import annotations
 
 import ast
+import functools
+import importlib
 import json
 import os
 import re
 import runpy
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -25,10 +28,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import Any, NoReturn
 
 import pytest
 import yaml
+from click.testing import CliRunner
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -42,14 +47,27 @@ SERVER_START_SECONDS = 15
 ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]+")
 
 
-def require_tool(path: Path | None, name: str) -> Path:
-    """Return the tool's path, or skip (fail under REQUIRE_SERVICES=1) when it is missing."""
-    if path is not None and path.is_file():
-        return path
+def tool_missing(name: str) -> NoReturn:
+    """Skip the test because a tool is not installed, or fail under REQUIRE_SERVICES=1."""
     message = f"{name} is not installed"
     if os.environ.get("REQUIRE_SERVICES") == "1":
         pytest.fail(message)
     pytest.skip(message)
+
+
+def require_tool(path: Path | None, name: str) -> Path:
+    """Return the tool's path, or skip (fail under REQUIRE_SERVICES=1) when it is missing."""
+    if path is None or not path.is_file():
+        tool_missing(name)
+    return path
+
+
+def require_module(module: str, name: str) -> ModuleType:
+    """Import a tool written in Python, or skip (fail under REQUIRE_SERVICES=1) without it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        tool_missing(name)
 
 
 def run(*command: str | Path, cwd: Path = FINAL) -> subprocess.CompletedProcess[str]:
@@ -111,9 +129,12 @@ def test_dockerfile_runtime_stage_installs_no_build_tools() -> None:
 
 @pytest.mark.parametrize("workflow", workflow_files(), ids=workflow_id)
 def test_workflow_matches_the_github_schema(workflow: Path) -> None:
-    check_jsonschema = require_tool(BIN / "check-jsonschema", "check-jsonschema")
-    result = run(check_jsonschema, "--builtin-schema", "vendor.github-workflows", workflow)
-    assert result.returncode == 0, result.stdout + result.stderr
+    # check-jsonschema's own command, run in this process: a new interpreter would spend longer
+    # loading the JSON Schema library than the check takes once the library is loaded.
+    check_jsonschema = require_module("check_jsonschema", "check-jsonschema")
+    arguments = ["--builtin-schema", "vendor.github-workflows", str(workflow)]
+    result = CliRunner().invoke(check_jsonschema.main, arguments)
+    assert result.exit_code == 0, result.output
 
 
 @pytest.mark.parametrize("workflow", workflow_files(), ids=workflow_id)
@@ -276,7 +297,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     env = {
         **os.environ,
         "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "2",
+        # One worker: health, readiness and the log lines need no more, and each loads the app.
+        "WEB_CONCURRENCY": "1",
         "FLASK_SKIP_DOTENV": "1",
     }
     database_url = os.environ.get("TEST_DATABASE_URL")
@@ -314,7 +336,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             pytest.fail(f"gunicorn exited early:\n{log.read_text()}")
         yield running
     finally:
-        process.terminate()
+        # SIGQUIT is gunicorn's quick shutdown: no test here is about draining requests, and
+        # SIGTERM's graceful one waits for each worker's next wake-up, close to a second.
+        process.send_signal(signal.SIGQUIT)
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -408,6 +432,12 @@ def test_dev_requirements_are_complete() -> None:
     assert dependency_closure(sorted(pinned)) == pinned
 
 
+@functools.cache
+def module_providers() -> dict[str, list[str]]:
+    """Which distributions provide each importable top-level module (read once: it scans all)."""
+    return dict(metadata.packages_distributions())
+
+
 def third_party_imports(*sources: Path) -> set[str]:
     """The distributions that the top-level imports of these files come from."""
     local = {"app", "tests", "wsgi", *(path.stem for path in (FINAL / "tests").glob("*.py"))}
@@ -418,7 +448,7 @@ def third_party_imports(*sources: Path) -> set[str]:
         if isinstance(node, ast.Import | ast.ImportFrom) and getattr(node, "level", 0) == 0
         for alias in (node.names if isinstance(node, ast.Import) else node.names[:1])
     }
-    providers = metadata.packages_distributions()
+    providers = module_providers()
     return {
         canonicalize_name(distribution)
         for module in modules - local - set(sys.stdlib_module_names) - {"__future__"}
