@@ -53,7 +53,7 @@ def test_borrowing_for_an_unknown_book_or_user_is_404(
     assert response.get_json()["code"] == "not_found"
 
 
-@pytest.mark.parametrize("book_id", ["1", 0, None, 1.5])
+@pytest.mark.parametrize("book_id", ["1", 0, 2**31, None, 1.5])
 def test_invalid_book_id_is_422(client: FlaskClient, member: int, book_id: Any) -> None:
     response = client.post(LOANS, json={"book_id": book_id, "user_id": member})
     assert response.status_code == 422

@@ -52,7 +52,7 @@ def test_borrowing_an_unknown_book_is_404(client: FlaskClient, member: dict[str,
     assert response.get_json()["code"] == "not_found"
 
 
-@pytest.mark.parametrize("book_id", ["1", 0, None, 1.5])
+@pytest.mark.parametrize("book_id", ["1", 0, 2**31, None, 1.5])
 def test_invalid_book_id_is_422(client: FlaskClient, member: dict[str, str], book_id: Any) -> None:
     response = client.post(LOANS, json={"book_id": book_id}, headers=member)
     assert response.status_code == 422

@@ -12,7 +12,6 @@ from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, NotFound
 from app.extensions import db
-from app.ids import MAX_ID
 from app.models import Book, Loan, User
 from app.models.base import utc_now
 from app.pagination import Page, paginate
@@ -53,7 +52,7 @@ def return_loan(*, loan_id: int) -> Loan:
 
 def get_loan(*, loan_id: int) -> Loan:
     """The loan with this id, or 404."""
-    loan = db.session.get(Loan, loan_id) if loan_id <= MAX_ID else None
+    loan = db.session.get(Loan, loan_id)
     if loan is None:
         raise NotFound("No loan with this id.")
     return loan
@@ -70,7 +69,7 @@ def list_loans(*, page: int, per_page: int, user_id: int | None = None) -> Page[
 
 def list_user_loans(*, user_id: int, page: int, per_page: int) -> Page[Loan]:
     """One user's loans."""
-    if (db.session.get(User, user_id) if user_id <= MAX_ID else None) is None:
+    if db.session.get(User, user_id) is None:
         raise NotFound("No user with this id.")
     return list_loans(page=page, per_page=per_page, user_id=user_id)
 

@@ -12,7 +12,6 @@ from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, NotFound
 from app.extensions import db
-from app.ids import MAX_ID
 from app.models import Book, Loan, User
 from app.models.base import utc_now
 from app.models.loan import ACTIVE
@@ -53,7 +52,7 @@ def return_loan(*, loan_id: int) -> Loan:
 
 def get_loan(*, loan_id: int) -> Loan:
     """The loan with this id, or 404."""
-    loan = db.session.get(Loan, loan_id) if loan_id <= MAX_ID else None
+    loan = db.session.get(Loan, loan_id)
     if loan is None:
         raise NotFound("No loan with this id.")
     return loan
@@ -82,7 +81,7 @@ def list_user_loans(
     *, user_id: int, page: int, per_page: int, sort: str | None = None
 ) -> Page[Loan]:
     """One user's loans."""
-    if (db.session.get(User, user_id) if user_id <= MAX_ID else None) is None:
+    if db.session.get(User, user_id) is None:
         raise NotFound("No user with this id.")
     return list_loans(page=page, per_page=per_page, sort=sort, user_id=user_id)
 

@@ -8,7 +8,6 @@ from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
-from app.ids import MAX_ID
 from app.models import Author, Book, Loan
 from app.pagination import Page, apply_sort, paginate
 
@@ -52,7 +51,7 @@ def list_books(
 
 def get_book(book_id: int) -> Book:
     """The book with this id, or 404."""
-    book = db.session.get(Book, book_id) if book_id <= MAX_ID else None
+    book = db.session.get(Book, book_id)
     if book is None:
         raise NotFound("No book with this id.")
     return book
@@ -123,11 +122,7 @@ def delete_book(book_id: int) -> None:
 
 def _lock_book(book_id: int) -> Book:
     """The book with this id, its row locked until the transaction ends, or 404."""
-    book = (
-        db.session.scalar(select(Book).where(Book.id == book_id).with_for_update())
-        if book_id <= MAX_ID
-        else None
-    )
+    book = db.session.scalar(select(Book).where(Book.id == book_id).with_for_update())
     if book is None:
         raise NotFound("No book with this id.")
     return book

@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 from app.caching import invalidate_catalog
 from app.errors import Conflict, Forbidden, NotFound
 from app.extensions import db
-from app.ids import MAX_ID
 from app.models import Book, Loan, User
 from app.models.base import utc_now
 from app.models.loan import ACTIVE
@@ -56,7 +55,7 @@ def return_loan(*, loan_id: int, by: User) -> Loan:
 
 def get_loan(*, loan_id: int, viewer: User) -> Loan:
     """A loan its borrower or staff may see; anyone else gets 404, as if it did not exist."""
-    loan = db.session.get(Loan, loan_id) if loan_id <= MAX_ID else None
+    loan = db.session.get(Loan, loan_id)
     if loan is None or not (viewer.is_staff or loan.user_id == viewer.id):
         raise NotFound("No loan with this id.")
     return loan
@@ -90,7 +89,7 @@ def list_user_loans(
     """One user's loans, for that user or staff."""
     if not (viewer.is_staff or viewer.id == user_id):
         raise Forbidden("You may only see your own loans.")
-    if (db.session.get(User, user_id) if user_id <= MAX_ID else None) is None:
+    if db.session.get(User, user_id) is None:
         raise NotFound("No user with this id.")
     return list_loans(viewer=viewer, page=page, per_page=per_page, sort=sort, user_id=user_id)
 
