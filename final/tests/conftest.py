@@ -270,7 +270,7 @@ def tokens_for(app: Flask) -> Callable[[UserInfo], dict[str, Any]]:
 
     def factory(user: UserInfo) -> dict[str, Any]:
         with app.app_context():
-            pair = auth.issue_tokens(users.find_user(user.id))
+            pair = auth.issue_tokens(users.get_user(user.id))
             return {"access_token": pair.access_token, "refresh_token": pair.refresh_token}
 
     return factory

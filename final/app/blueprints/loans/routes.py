@@ -173,6 +173,6 @@ def return_loan(loan_id: int) -> dict[str, Any]:
         429:
           $ref: '#/components/responses/RateLimited'
     """
-    loan = loans.return_loan(loan_id=loan_id, by=current_user())
+    loan = loans.return_loan(loan_id=loan_id, viewer=current_user())
     body: dict[str, Any] = loan_schema.dump(loan)
     return body

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import Book, Loan, User
 from app.models.base import utc_now
 from app.pagination import Page, paginate
-from app.services.books import get_book
+from app.services.books import get_book, put_copy_back
 
 LOAN_PERIOD = timedelta(days=14)
 MAX_ACTIVE_LOANS = 5
@@ -40,11 +40,7 @@ def return_loan(*, loan_id: int) -> Loan:
     )
     if returned is None:
         raise Conflict("This loan was already returned.", code="already_returned")
-    db.session.execute(
-        update(Book)
-        .where(Book.id == loan.book_id)
-        .values(copies_available=Book.copies_available + 1)
-    )
+    put_copy_back(loan.book_id)
     db.session.commit()
     return loan
     # END TASK

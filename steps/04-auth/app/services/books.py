@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, NotFound, ValidationFailed
@@ -118,6 +118,17 @@ def delete_book(book_id: int) -> None:
         raise Conflict("Copies of this book are on loan.", code="book_has_active_loans")
     db.session.delete(book)
     db.session.commit()
+
+
+def put_copy_back(book_id: int) -> None:
+    """Put one copy of the book back on the shelf, in the caller's transaction.
+
+    The database adds the one (``copies_available + 1``), so two returns at the same moment
+    both count; reading the number into Python and writing it back could lose one.
+    """
+    db.session.execute(
+        update(Book).where(Book.id == book_id).values(copies_available=Book.copies_available + 1)
+    )
 
 
 def _lock_book(book_id: int) -> Book:

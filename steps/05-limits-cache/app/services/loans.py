@@ -17,7 +17,7 @@ from app.models import Book, Loan, User
 from app.models.base import utc_now
 from app.models.loan import ACTIVE
 from app.pagination import Page, apply_sort, paginate
-from app.services.books import get_book
+from app.services.books import get_book, put_copy_back
 
 LOAN_PERIOD = timedelta(days=14)
 MAX_ACTIVE_LOANS = 5
@@ -32,9 +32,9 @@ def borrow_book(*, user: User, book_id: int) -> Loan:
     return loan
 
 
-def return_loan(*, loan_id: int, by: User) -> Loan:
+def return_loan(*, loan_id: int, viewer: User) -> Loan:
     """Mark a loan returned and put the copy back; 409 ``already_returned`` the second time."""
-    loan = get_loan(loan_id=loan_id, viewer=by)
+    loan = get_loan(loan_id=loan_id, viewer=viewer)
     returned = db.session.scalar(
         update(Loan)
         .where(Loan.id == loan.id, Loan.returned_at.is_(None))
@@ -43,11 +43,7 @@ def return_loan(*, loan_id: int, by: User) -> Loan:
     )
     if returned is None:
         raise Conflict("This loan was already returned.", code="already_returned")
-    db.session.execute(
-        update(Book)
-        .where(Book.id == loan.book_id)
-        .values(copies_available=Book.copies_available + 1)
-    )
+    put_copy_back(loan.book_id)
     db.session.commit()
     invalidate_catalog()
     return loan

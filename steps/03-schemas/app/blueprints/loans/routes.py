@@ -23,7 +23,7 @@ loan_create_schema = LoanCreateSchema()
 def borrow_book() -> tuple[dict[str, Any], int]:
     """Borrow a copy of a book for 14 days."""
     data = loan_create_schema.load(request.get_json())
-    loan = loans.borrow_book(user=users.find_user(data["user_id"]), book_id=data["book_id"])
+    loan = loans.borrow_book(user=users.get_user(data["user_id"]), book_id=data["book_id"])
     body: dict[str, Any] = loan_schema.dump(loan)
     return body, 201
 

@@ -45,7 +45,7 @@ def create_user() -> tuple[dict[str, Any], int]:
 @users_bp.get("/<id:user_id>")
 def get_user(user_id: int) -> dict[str, Any]:
     """Fetch a user."""
-    body: dict[str, Any] = user_schema.dump(users.find_user(user_id))
+    body: dict[str, Any] = user_schema.dump(users.get_user(user_id))
     return body
 
 

@@ -47,6 +47,6 @@ def get_loan(loan_id: int) -> dict[str, Any]:
 @login_required
 def return_loan(loan_id: int) -> dict[str, Any]:
     """Return a borrowed book (the borrower or staff)."""
-    loan = loans.return_loan(loan_id=loan_id, by=current_user())
+    loan = loans.return_loan(loan_id=loan_id, viewer=current_user())
     body: dict[str, Any] = loan_schema.dump(loan)
     return body

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app, request
 from flask_jwt_extended import get_jwt
 
 from app.extensions import client_address, limiter
+from app.models.user import normalise_email
 from app.permissions import current_user, login_required, refresh_token_required
 from app.schemas import LoginSchema, LogoutSchema, RegisterSchema, TokenPairSchema, UserSchema
 from app.services import auth, users
@@ -58,7 +59,7 @@ def login_email_key() -> str:
     email = payload.get("email") if isinstance(payload, dict) else None
     if not isinstance(email, str):
         return f"address:{client_address()}"
-    return f"email:{email.strip().lower()}"
+    return f"email:{normalise_email(email)}"
     # END TASK
 
 

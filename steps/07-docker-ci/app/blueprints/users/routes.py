@@ -4,6 +4,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from app.models.user import ADMIN
 from app.permissions import current_user, login_required, roles_required
 from app.schemas import (
     LoanPageSchema,
@@ -26,7 +27,7 @@ user_loans_query_schema = UserLoanListQuerySchema()
 
 
 @users_bp.get("")
-@roles_required("admin")
+@roles_required(ADMIN)
 def list_users() -> dict[str, Any]:
     """List users, a page at a time (admins only).
     ---
@@ -79,7 +80,7 @@ def get_user(user_id: int) -> dict[str, Any]:
         429:
           $ref: '#/components/responses/RateLimited'
     """
-    user = users.get_user(user_id=user_id, viewer=current_user())
+    user = users.get_user_for(viewer=current_user(), user_id=user_id)
     body: dict[str, Any] = user_schema.dump(user)
     return body
 
@@ -129,7 +130,7 @@ def update_user(user_id: int) -> dict[str, Any]:
 
 
 @users_bp.delete("/<id:user_id>")
-@roles_required("admin")
+@roles_required(ADMIN)
 def delete_user(user_id: int) -> Response:
     """Delete a user and their loans (admins only); copies they held go back on the shelf.
 
