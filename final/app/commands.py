@@ -1,5 +1,7 @@
 """Command-line tasks, run from final/ as ``flask --app wsgi seed`` or ``... create-user``."""
 
+import json
+
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
@@ -7,6 +9,7 @@ from marshmallow import ValidationError
 
 from app.errors import ApiError
 from app.models.user import MEMBER, ROLES
+from app.openapi import build_spec
 from app.schemas import RegisterSchema
 from app.services import auth, idempotency, users
 from app.services.seed import seed_database
@@ -51,8 +54,18 @@ def prune_command() -> None:
     click.echo("Pruned expired revoked tokens and old idempotency keys.")
 
 
+@click.command("openapi")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, allow_dash=True))
+@with_appcontext
+def openapi_command(path: str) -> None:
+    """Write the OpenAPI document to PATH as JSON ("-": standard output), for linters and SDKs."""
+    with click.open_file(path, "w") as out:
+        out.write(json.dumps(build_spec(current_app), indent=2) + "\n")
+
+
 def register_commands(app: Flask) -> None:
     """Add the commands to ``flask``."""
     app.cli.add_command(seed_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(prune_command)
+    app.cli.add_command(openapi_command)

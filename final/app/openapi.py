@@ -1,15 +1,18 @@
 """The OpenAPI 3.1 document, generated from the routes and schemas that serve the API.
 
-Each view's docstring carries its summary and its per-method YAML, and the marshmallow schemas carry
-the shapes, so the document changes in the same commit as the code. Walking ``app.url_map`` instead
-of listing views by hand means a new route cannot be left out: an undocumented one still appears,
-and the tests then fail on its missing responses.
+Each view declares what it takes and answers with ``@operation`` (``app/operations.py``), its
+docstring gives the summary, and the marshmallow schemas carry the shapes, so the document changes
+in the same commit as the code. The answers every route shares (a bad body, a missing token, the
+rate limit) are added here, once. Walking ``app.url_map`` instead of listing views by hand means a
+new route cannot be left out: an undeclared one still appears, and the tests then fail on its
+missing responses.
 """
 
 from __future__ import annotations
 
 import inspect
 import re
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any, NamedTuple
 
@@ -19,11 +22,9 @@ from apispec_webframeworks.flask import FlaskPlugin
 from flask import Flask
 from werkzeug.routing import Rule
 
+from app.errors import HTTP_ERRORS
 from app.ids import MAX_ID
-
-# Docstrings name their schemas as strings ("BookPageSchema"). apispec looks such names up in
-# marshmallow's class registry, which knows every schema once app.schemas has been imported.
-from app.schemas import AuthorInputSchema, BookInputSchema
+from app.operations import Operation, SchemaRef, declared
 
 OPENAPI_VERSION = "3.1.0"
 
@@ -49,7 +50,8 @@ _CONVERTER_SCHEMAS: dict[str, dict[str, Any]] = {
 
 # Flask-Limiter's default limit covers every route except these, which the orchestrator polls.
 _RATE_LIMIT_EXEMPT_ENDPOINTS = frozenset({"health.healthz", "health.readyz"})
-_BEARER_AUTH: dict[str, list[str]] = {"bearerAuth": []}
+_BEARER_AUTH: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+_JSON = "application/json"
 
 # HEAD and OPTIONS are answered by Flask itself for every route; they are not operations of ours.
 _IMPLICIT_METHODS = frozenset({"HEAD", "OPTIONS"})
@@ -83,32 +85,117 @@ _TAGS = [
 
 _REQUEST_ID_EXAMPLE = "0b6f2f5c1c9a4e4d8f7e2a3b4c5d6e7f"
 
-ERROR_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "description": "The body of every error response.",
-    "required": ["code", "message", "details", "request_id"],
-    "properties": {
-        "code": {
-            "type": "string",
-            "pattern": "^[a-z][a-z0-9_]*$",
-            "description": "A stable, snake_case name for the error, for programs.",
-        },
-        "message": {"type": "string", "description": "A sentence for a person."},
-        "details": {"type": "object", "description": "More about the error; may be empty."},
-        "request_id": {"type": "string", "description": "The value of the X-Request-ID header."},
-    },
-    "additionalProperties": False,
-}
 
-# A 422 is an error whose details map each field to its messages.
-VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
-    "allOf": [{"$ref": "#/components/schemas/Error"}],
-    "properties": {
-        "details": {
-            "type": "object",
-            "additionalProperties": {"type": "array", "items": {"type": "string"}},
-        }
+def _error_schema(description: str, details: dict[str, Any]) -> dict[str, Any]:
+    """One member of the error family: the four keys every error answers, ``details`` typed.
+
+    Each member is a whole object rather than an ``allOf`` over ``Error``: a client generator
+    then makes one plain class per member, each ``details`` a named type of its own.
+    """
+    return {
+        "type": "object",
+        "description": description,
+        "required": ["code", "message", "details", "request_id"],
+        "properties": {
+            "code": {
+                "type": "string",
+                "pattern": "^[a-z][a-z0-9_]*$",
+                "description": "A stable, snake_case name for the error, for programs.",
+            },
+            "message": {"type": "string", "description": "A sentence for a person."},
+            "details": details,
+            "request_id": {
+                "type": "string",
+                "description": "The value of the X-Request-ID header.",
+            },
+        },
+        "additionalProperties": False,
+    }
+
+
+# The bodies that have no marshmallow schema: the probes', the index's, this document's, and the
+# error family (the body of every error response, and the members whose details carry data).
+_SCHEMAS: dict[str, dict[str, Any]] = {
+    "Health": {
+        "type": "object",
+        "required": ["status"],
+        "properties": {"status": {"type": "string", "enum": ["ok"]}},
     },
+    "Readiness": {
+        "type": "object",
+        "required": ["status", "checks"],
+        "properties": {
+            "status": {"type": "string", "enum": ["ok"]},
+            "checks": {"$ref": "#/components/schemas/DependencyChecks"},
+        },
+    },
+    "ApiIndex": {
+        "type": "object",
+        "required": ["name", "version", "links"],
+        "properties": {
+            "name": {"type": "string"},
+            "version": {"type": "string"},
+            "links": {
+                "type": "object",
+                "description": "The path of each collection and document, by name.",
+                "additionalProperties": {"type": "string"},
+            },
+        },
+    },
+    "OpenApiDocument": {
+        "type": "object",
+        "required": ["openapi", "info", "paths"],
+        "properties": {
+            "openapi": {"type": "string", "const": OPENAPI_VERSION},
+            "info": {"type": "object"},
+            "paths": {"type": "object"},
+        },
+    },
+    "FieldErrors": {
+        "type": "object",
+        "description": "Each refused field (or _schema, _body) and why it was refused.",
+        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    },
+    "ConflictDetails": {
+        "type": "object",
+        "description": "What a conflict is about, when it carries data.",
+        "properties": {
+            "active_loans": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "The copies on loan (copies_below_active_loans).",
+            },
+        },
+        "additionalProperties": False,
+    },
+    "DependencyChecks": {
+        "type": "object",
+        "description": "The state of each dependency the readiness probe checks.",
+        "additionalProperties": {"type": "string", "enum": ["ok", "unavailable", "not_configured"]},
+    },
+    "UnavailableDetails": {
+        "type": "object",
+        "description": "Which dependencies answered, when the readiness probe failed.",
+        "properties": {"checks": {"$ref": "#/components/schemas/DependencyChecks"}},
+        "additionalProperties": False,
+    },
+    "Error": _error_schema(
+        "The body of every error response.",
+        {"type": "object", "description": "More about the error; may be empty."},
+    ),
+    "ValidationError": _error_schema(
+        "The input failed validation: details maps each field to its messages.",
+        {"$ref": "#/components/schemas/FieldErrors"},
+    ),
+    "ConflictError": _error_schema(
+        "The request clashes with the current state; code names the clash"
+        " (already_borrowed, book_unavailable, isbn_taken...).",
+        {"$ref": "#/components/schemas/ConflictDetails"},
+    ),
+    "UnavailableError": _error_schema(
+        "A backing service does not answer; details may say which.",
+        {"$ref": "#/components/schemas/UnavailableDetails"},
+    ),
 }
 
 _HEADERS: dict[str, dict[str, Any]] = {
@@ -151,66 +238,39 @@ _PARAMETERS: dict[str, dict[str, Any]] = {
 
 
 class _ErrorResponse(NamedTuple):
-    """A reusable error response: its status, what it means, and an example body."""
+    """A reusable error response: its component's name, what it means, its body's schema."""
 
-    status: int
+    name: str
     description: str
-    code: str
-    message: str
+    schema: str
 
 
-_ERROR_RESPONSES: dict[str, _ErrorResponse] = {
-    "BadRequest": _ErrorResponse(
-        400, "The request is malformed.", "bad_request", "The body is not valid JSON."
+# The example of each response is the code and message errors.HTTP_ERRORS gives its status: the
+# table the API answers from, so the document cannot show a message the API never sends.
+_ERROR_RESPONSES: dict[int, _ErrorResponse] = {
+    400: _ErrorResponse("BadRequest", "The request is malformed.", "Error"),
+    401: _ErrorResponse(
+        "Unauthorized", "The bearer token is missing, invalid or expired.", "Error"
     ),
-    "Unauthorized": _ErrorResponse(
-        401,
-        "The bearer token is missing, invalid or expired.",
-        "unauthorized",
-        "Missing or invalid access token.",
+    403: _ErrorResponse("Forbidden", "The token is valid but does not allow this action.", "Error"),
+    404: _ErrorResponse("NotFound", "No such resource.", "Error"),
+    409: _ErrorResponse(
+        "Conflict", "The request conflicts with the resource's current state.", "ConflictError"
     ),
-    "Forbidden": _ErrorResponse(
-        403,
-        "The token is valid but does not allow this action.",
-        "forbidden",
-        "You are not allowed to do this.",
+    413: _ErrorResponse("PayloadTooLarge", "The body is larger than the server accepts.", "Error"),
+    415: _ErrorResponse(
+        "UnsupportedMediaType", "The body is not sent as application/json.", "Error"
     ),
-    "NotFound": _ErrorResponse(404, "No such resource.", "not_found", "Book 42 does not exist."),
-    "Conflict": _ErrorResponse(
-        409,
-        "The request conflicts with the resource's current state.",
-        "conflict",
-        "This loan has already been returned.",
-    ),
-    "PayloadTooLarge": _ErrorResponse(
-        413,
-        "The body is larger than the server accepts.",
-        "payload_too_large",
-        "The request body is too large.",
-    ),
-    "UnsupportedMediaType": _ErrorResponse(
-        415,
-        "The body is not sent as application/json.",
-        "unsupported_media_type",
-        "Send the body as application/json.",
-    ),
-    "ValidationError": _ErrorResponse(
-        422,
+    422: _ErrorResponse(
+        "ValidationError",
         "The input failed validation; details maps each field to its messages.",
-        "validation_error",
-        "The input is not valid.",
+        "ValidationError",
     ),
-    "RateLimited": _ErrorResponse(
-        429,
-        "Too many requests; wait for Retry-After seconds.",
-        "rate_limited",
-        "Too many requests. Try again later.",
-    ),
-    "ServiceUnavailable": _ErrorResponse(
-        503,
+    429: _ErrorResponse("RateLimited", "Too many requests; wait for Retry-After seconds.", "Error"),
+    503: _ErrorResponse(
+        "ServiceUnavailable",
         "The database or Redis does not answer; try again shortly.",
-        "service_unavailable",
-        "The service is temporarily unavailable. Try again later.",
+        "UnavailableError",
     ),
 }
 _VALIDATION_DETAILS_EXAMPLE = {"title": ["Missing data for required field."]}
@@ -225,20 +285,19 @@ def build_spec(app: Flask) -> dict[str, Any]:
         title="Library API",
         version="1.0.0",
         openapi_version=OPENAPI_VERSION,
-        plugins=[FlaskPlugin(), MarshmallowPlugin()],
+        plugins=[MarshmallowPlugin()],
         info={"description": _DESCRIPTION, "license": {"name": "MIT", "identifier": "MIT"}},
         servers=[{"url": "/", "description": "The server that serves this document"}],
         tags=_TAGS,
     )
     _add_components(spec)
-    documented = _documented_rules(app)
-    for rule in documented:
+    for rule in _documented_rules(app):
         spec.path(
-            view=app.view_functions[rule.endpoint], app=app, parameters=_path_parameters(rule)
+            path=FlaskPlugin.flaskpath2openapi(rule.rule),
+            operations=_operations(spec, rule, app.view_functions[rule.endpoint]),
+            parameters=_path_parameters(rule),
         )
     document = spec.to_dict()
-    for rule in documented:
-        _complete_operations(document, rule, app.view_functions[rule.endpoint].__doc__ or "")
     app.extensions[_EXTENSION_KEY] = document
     return document
 
@@ -254,12 +313,8 @@ def _add_components(spec: APISpec) -> None:
             "description": "An access token from POST /api/v1/auth/login.",
         },
     )
-    # A PATCH loads the input schema with partial=True, so every field is optional; a string in
-    # a docstring cannot say "partial", so these bodies get components of their own.
-    spec.components.schema("AuthorPatch", schema=AuthorInputSchema(partial=True))
-    spec.components.schema("BookPatch", schema=BookInputSchema(partial=True))
-    spec.components.schema("Error", ERROR_SCHEMA)
-    spec.components.schema("ValidationError", VALIDATION_ERROR_SCHEMA)
+    for name, schema in _SCHEMAS.items():
+        spec.components.schema(name, schema)
     for name, header in _HEADERS.items():
         spec.components.header(name, header)
     for name, parameter in _PARAMETERS.items():
@@ -274,29 +329,23 @@ def _add_components(spec: APISpec) -> None:
             },
         },
     )
-    for name, error in _ERROR_RESPONSES.items():
-        is_validation = error.status == 422
-        schema_name = "ValidationError" if is_validation else "Error"
+    for status, error in _ERROR_RESPONSES.items():
+        code, message = HTTP_ERRORS[status]
         headers = {"X-Request-ID": {"$ref": "#/components/headers/X-Request-ID"}}
-        if error.status == 429:
+        if status == 429:
             headers["Retry-After"] = {"$ref": "#/components/headers/Retry-After"}
         example = {
-            "code": error.code,
-            "message": error.message,
-            "details": _VALIDATION_DETAILS_EXAMPLE if is_validation else {},
+            "code": code,
+            "message": message,
+            "details": _VALIDATION_DETAILS_EXAMPLE if status == 422 else {},
             "request_id": _REQUEST_ID_EXAMPLE,
         }
         spec.components.response(
-            name,
+            error.name,
             {
                 "description": error.description,
                 "headers": headers,
-                "content": {
-                    "application/json": {
-                        "schema": {"$ref": f"#/components/schemas/{schema_name}"},
-                        "example": example,
-                    }
-                },
+                "content": {_JSON: {"schema": _ref("schemas", error.schema), "example": example}},
             },
         )
 
@@ -311,7 +360,7 @@ def _documented_rules(app: Flask) -> list[Rule]:
     ]
     endpoints = [rule.endpoint for rule in rules]
     for endpoint in endpoints:
-        # FlaskPlugin documents only the first rule of an endpoint; refuse to drop one silently.
+        # One view, one path: an operationId must name a single operation of the document.
         if endpoints.count(endpoint) > 1:
             raise ValueError(f"Endpoint {endpoint!r} has several URL rules; give each its view.")
     return sorted(rules, key=lambda rule: rule.rule)
@@ -330,64 +379,120 @@ def _path_parameters(rule: Rule) -> list[dict[str, Any]]:
     ]
 
 
-def _complete_operations(document: dict[str, Any], rule: Rule, docstring: str) -> None:
-    """Fill in what every operation needs and its docstring YAML leaves implicit.
+def _operations(spec: APISpec, rule: Rule, view: Callable[..., Any]) -> dict[str, dict[str, Any]]:
+    """The operation of each method the rule serves, from the view's docstring and declaration.
 
-    The summary is the docstring's first line and the description its next paragraph, unless
-    the YAML sets them; each method the rule serves gets an operation (an empty one if the
-    docstring forgot it); every inline response gets a description (its status phrase, unless
-    the YAML gives one) and lists the X-Request-ID header; and a documented operation lists the
-    errors the machinery around its view can answer (see ``_machinery_errors``).
+    A view nobody declared still gets its summary and operationId, so it shows up in the
+    document (and the tests then fail on its missing responses) instead of hiding.
     """
-    summary, description = _summary_and_description(docstring)
-    path_item = document["paths"][FlaskPlugin.flaskpath2openapi(rule.rule)]
+    summary, description = _summary_and_description(view.__doc__ or "")
     methods = sorted((rule.methods or set()) - _IMPLICIT_METHODS)
+    operation = declared(view)
+    operations: dict[str, dict[str, Any]] = {}
     for method in methods:
-        operation = path_item.setdefault(method.lower(), {})
-        operation.setdefault("summary", summary)
-        if description:
-            operation.setdefault("description", description)
         suffix = f"_{method.lower()}" if len(methods) > 1 else ""
-        operation.setdefault("operationId", rule.endpoint.replace(".", "_") + suffix)
-        if "responses" in operation:
-            for status, name in _machinery_errors(operation, rule.endpoint).items():
-                operation["responses"].setdefault(
-                    status, {"$ref": f"#/components/responses/{name}"}
-                )
-        for status, response in operation.get("responses", {}).items():
-            if "$ref" not in response:
-                response.setdefault("description", HTTPStatus(int(status)).phrase)
-                response.setdefault("headers", {}).setdefault(
-                    "X-Request-ID", {"$ref": "#/components/headers/X-Request-ID"}
-                )
+        described: dict[str, Any] = {
+            "summary": summary,
+            "operationId": rule.endpoint.replace(".", "_") + suffix,
+        }
+        if description:
+            described["description"] = description
+        if operation is not None:
+            described |= _declared_parts(spec, operation, rule.endpoint)
+        operations[method.lower()] = described
+    return operations
 
 
-def _machinery_errors(operation: dict[str, Any], endpoint: str) -> dict[str, str]:
-    """The error responses (status: component) an operation gets from outside its view.
+def _declared_parts(spec: APISpec, operation: Operation, endpoint: str) -> dict[str, Any]:
+    """Tags, security, parameters, request body and responses of a declared operation."""
+    # apispec turns a string into a reference to the component parameter of that name.
+    parameters: list[Any] = list(operation.parameters)
+    if operation.query is not None:
+        parameters.insert(0, {"in": "query", "schema": operation.query})
+    if operation.cached:
+        parameters.append("IfNoneMatch")
+    parts: dict[str, Any] = {
+        "tags": [operation.tag or endpoint.split(".", 1)[0]],
+        # An empty list says "public" out loud, where a missing one would leave it implied.
+        "security": _BEARER_AUTH if operation.bearer else [],
+        "responses": _responses(operation, endpoint),
+    }
+    if parameters:
+        parts["parameters"] = parameters
+    if operation.body is not None:
+        media: dict[str, Any] = {"schema": _body_schema(spec, operation.body, operation.partial)}
+        if operation.example is not None:
+            media["example"] = operation.example
+        parts["requestBody"] = {"required": operation.body_required, "content": {_JSON: media}}
+    return parts
 
-    Writing these once here keeps every docstring down to its own answers, and keeps them true:
-    the contract tests fail if the app stops answering as this function says.
+
+def _body_schema(spec: APISpec, body: SchemaRef, partial: bool) -> Any:
+    """The body's schema; a partial one gets a component of its own (``BookPatch``)."""
+    if not partial or isinstance(body, str):
+        return _schema(body)
+    name = body.__name__.removesuffix("Schema").removesuffix("Input") + "Patch"
+    if name not in spec.components.schemas:
+        spec.components.schema(name, schema=body(partial=True))
+    return _ref("schemas", name)
+
+
+def _responses(operation: Operation, endpoint: str) -> dict[str, Any]:
+    """The success response, the 304 of a cached read, and every error the operation may answer."""
+    headers = {name: _ref("headers", name) for name in ("X-Request-ID", *operation.headers)}
+    if operation.cached:
+        headers["ETag"] = _ref("headers", "ETag")
+    success: dict[str, Any] = {
+        "description": HTTPStatus(operation.status).phrase,
+        "headers": headers,
+    }
+    if operation.response is not None:
+        media: dict[str, Any] = {"schema": _schema(operation.response)}
+        if operation.answer is not None:
+            media["example"] = operation.answer
+        success["content"] = {_JSON: media}
+    responses: dict[str, Any] = {str(operation.status): success}
+    if operation.cached:
+        responses["304"] = _ref("responses", "NotModified")
+    for status in sorted(operation.errors | _machinery_errors(operation, endpoint)):
+        responses[str(status)] = _ref("responses", _ERROR_RESPONSES[status].name)
+    return responses
+
+
+def _machinery_errors(operation: Operation, endpoint: str) -> set[int]:
+    """The error statuses an operation gets from outside its view.
+
+    Writing these once here keeps every declaration down to its own answers, and keeps them
+    true: the contract tests fail if the app stops answering as this function says.
     """
-    errors: dict[str, str] = {}
-    if "requestBody" in operation:
+    errors: set[int] = set()
+    if operation.body is not None:
         # request.get_json() refuses a body that is not JSON (415) or not well formed (400),
         # Flask refuses one over MAX_CONTENT_LENGTH (413), and the load schema refuses bad fields.
-        errors |= {
-            "400": "BadRequest",
-            "413": "PayloadTooLarge",
-            "415": "UnsupportedMediaType",
-            "422": "ValidationError",
-        }
-    if _BEARER_AUTH in operation.get("security", []):
+        errors |= {400, 413, 415, 422}
+    if operation.query is not None:
+        errors.add(422)
+    if operation.bearer:
         # Flask-JWT-Extended answers for a missing, malformed, expired or revoked token.
-        errors["401"] = "Unauthorized"
+        errors.add(401)
     if endpoint not in _RATE_LIMIT_EXEMPT_ENDPOINTS:
-        errors["429"] = "RateLimited"
+        errors.add(429)
     return errors
 
 
+def _schema(schema: SchemaRef) -> Any:
+    """A marshmallow schema class as it is (apispec names it), a component's name as a $ref."""
+    if isinstance(schema, str):
+        return _ref("schemas", schema)
+    return schema
+
+
+def _ref(section: str, name: str) -> dict[str, str]:
+    """A reference to ``#/components/<section>/<name>``."""
+    return {"$ref": f"#/components/{section}/{name}"}
+
+
 def _summary_and_description(docstring: str) -> tuple[str, str]:
-    """Split a view docstring into its first line and the paragraph before ``---``."""
-    prose = inspect.cleandoc(docstring).split("\n---", 1)[0].strip()
-    summary, _, rest = prose.partition("\n")
+    """Split a view docstring into its first line and the prose after it."""
+    summary, _, rest = inspect.cleandoc(docstring).partition("\n")
     return summary.strip(), " ".join(rest.split())

@@ -13,6 +13,7 @@ from flask_jwt_extended import get_current_user, verify_jwt_in_request
 
 from app.errors import Forbidden
 from app.models import User
+from app.operations import record
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -32,7 +33,8 @@ def login_required(view: Callable[P, R]) -> Callable[P, R]:
         verify_jwt_in_request()
         return view(*args, **kwargs)
 
-    return wrapper
+    # The OpenAPI document reads this: the view needs a bearer token, and so may answer 401.
+    return record(wrapper, bearer=True)
 
 
 def refresh_token_required(view: Callable[P, R]) -> Callable[P, R]:
@@ -43,7 +45,7 @@ def refresh_token_required(view: Callable[P, R]) -> Callable[P, R]:
         verify_jwt_in_request(refresh=True)
         return view(*args, **kwargs)
 
-    return wrapper
+    return record(wrapper, bearer=True)
 
 
 def roles_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -57,6 +59,6 @@ def roles_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
                 raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
             return view(*args, **kwargs)
 
-        return wrapper
+        return record(wrapper, bearer=True, errors=frozenset({403}))
 
     return decorator

@@ -306,6 +306,12 @@ CASES: dict[str, Case] = {
         "/api/v1/books/{book_id}",
         send("PATCH", "/api/v1/books/{book_id}", "librarian", json={"copies_total": 5}),
     ),
+    "book update below its loans": Case(
+        409,
+        "PATCH",
+        "/api/v1/books/{book_id}",
+        send("PATCH", "/api/v1/books/{book_id}", "librarian", json={"copies_total": 0}),
+    ),
     "book delete": Case(
         204,
         "DELETE",

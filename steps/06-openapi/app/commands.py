@@ -1,5 +1,7 @@
 """Command-line tasks, run from the step's folder: ``flask --app wsgi seed`` or ``create-user``."""
 
+import json
+
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
@@ -8,6 +10,7 @@ from marshmallow import ValidationError
 from app.errors import ApiError
 from app.extensions import db
 from app.models.user import MEMBER, ROLES
+from app.openapi import build_spec
 from app.schemas import RegisterSchema
 from app.services import users
 from app.services.seed import seed_database
@@ -45,7 +48,17 @@ def create_user_command(email: str, role: str, name: str | None, password: str) 
     click.echo(f"Created {user.role} {user.email} (id {user.id}).")
 
 
+@click.command("openapi")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, allow_dash=True))
+@with_appcontext
+def openapi_command(path: str) -> None:
+    """Write the OpenAPI document to PATH as JSON ("-": standard output), for linters and SDKs."""
+    with click.open_file(path, "w") as out:
+        out.write(json.dumps(build_spec(current_app), indent=2) + "\n")
+
+
 def register_commands(app: Flask) -> None:
     """Add the commands to ``flask``."""
     app.cli.add_command(seed_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(openapi_command)

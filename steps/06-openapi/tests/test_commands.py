@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -124,3 +126,13 @@ def test_create_user_refuses_a_taken_email(app: Flask) -> None:
     result = runner.invoke(args=["create-user", "A@B.org", "--password", "a-long-password"])
     assert result.exit_code != 0
     assert "already exists" in result.output
+
+
+@pytest.mark.task("06.1")
+def test_openapi_writes_the_served_document(app: Flask, tmp_path: Path) -> None:
+    written = tmp_path / "openapi.json"
+
+    result = app.test_cli_runner().invoke(args=["openapi", str(written)])
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(written.read_text()) == app.test_client().get("/openapi.json").get_json()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -142,3 +144,13 @@ def test_prune_forgets_expired_revocations(app: Flask) -> None:
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert list(db.session.scalars(select(RevokedToken.jti))) == ["live"]
+
+
+@pytest.mark.task("06.1")
+def test_openapi_writes_the_served_document(app: Flask, tmp_path: Path) -> None:
+    written = tmp_path / "openapi.json"
+
+    result = app.test_cli_runner().invoke(args=["openapi", str(written)])
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(written.read_text()) == app.test_client().get("/openapi.json").get_json()

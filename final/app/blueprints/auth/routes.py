@@ -12,6 +12,7 @@ from flask_jwt_extended import get_jwt
 
 from app.extensions import client_address, limiter
 from app.models.user import normalise_email
+from app.operations import operation
 from app.permissions import current_user, login_required, refresh_token_required
 from app.schemas import LoginSchema, LogoutSchema, RegisterSchema, TokenPairSchema, UserSchema
 from app.services import auth, users
@@ -23,6 +24,21 @@ login_schema = LoginSchema()
 logout_schema = LogoutSchema()
 token_pair_schema = TokenPairSchema()
 user_schema = UserSchema()
+
+# Examples for the document; the contract tests replay the requests and compare the answers.
+USER_EXAMPLE = {
+    "id": 4,
+    "email": "ada@example.org",
+    "name": "Ada Lovelace",
+    "role": "member",
+    "created_at": "2026-01-15T09:30:00+00:00",
+}
+TOKEN_PAIR_EXAMPLE = {
+    "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.e30.access",
+    "refresh_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.e30.refresh",
+    "token_type": "Bearer",
+    "expires_in": 900,
+}
 
 
 @auth_bp.after_request
@@ -63,36 +79,20 @@ def login_email_key() -> str:
 
 @auth_bp.post("/register")
 @limiter.limit(register_limit, key_func=client_address)
+@operation(
+    body=RegisterSchema,
+    response=UserSchema,
+    status=201,
+    errors=[409],
+    example={
+        "email": "ada@example.org",
+        "password": "correct-horse-battery",
+        "name": "Ada Lovelace",
+    },
+    answer=USER_EXAMPLE,
+)
 def register() -> tuple[dict[str, Any], int]:
-    """Create an account and answer the new user.
-    ---
-    post:
-      tags: [auth]
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: RegisterSchema
-            example: {email: ada@example.org, password: correct-horse-battery, name: Ada Lovelace}
-      responses:
-        201:
-          description: The new user.
-          content:
-            application/json:
-              schema: UserSchema
-        400:
-          $ref: '#/components/responses/BadRequest'
-        409:
-          $ref: '#/components/responses/Conflict'
-        413:
-          $ref: '#/components/responses/PayloadTooLarge'
-        415:
-          $ref: '#/components/responses/UnsupportedMediaType'
-        422:
-          $ref: '#/components/responses/ValidationError'
-        429:
-          $ref: '#/components/responses/RateLimited'
-    """
+    """Create an account and answer the new user."""
     data = register_schema.load(request.get_json())
     user = users.create_user(**data)
     body: dict[str, Any] = user_schema.dump(user)
@@ -115,41 +115,15 @@ def register() -> tuple[dict[str, Any], int]:
     deduct_when=failed_sign_in,
     override_defaults=False,
 )
+@operation(
+    body=LoginSchema,
+    response=TokenPairSchema,
+    errors=[401],
+    example={"email": "ada@example.org", "password": "correct-horse-battery"},
+    answer=TOKEN_PAIR_EXAMPLE,
+)
 def login() -> dict[str, Any]:
-    """Exchange an email and password for an access token and a refresh token.
-    ---
-    post:
-      tags: [auth]
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: LoginSchema
-            example: {email: ada@example.org, password: correct-horse-battery}
-      responses:
-        200:
-          description: The tokens.
-          content:
-            application/json:
-              schema: TokenPairSchema
-              example:
-                access_token: eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.e30.access
-                refresh_token: eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.e30.refresh
-                token_type: Bearer
-                expires_in: 900
-        400:
-          $ref: '#/components/responses/BadRequest'
-        401:
-          $ref: '#/components/responses/Unauthorized'
-        413:
-          $ref: '#/components/responses/PayloadTooLarge'
-        415:
-          $ref: '#/components/responses/UnsupportedMediaType'
-        422:
-          $ref: '#/components/responses/ValidationError'
-        429:
-          $ref: '#/components/responses/RateLimited'
-    """
+    """Exchange an email and password for an access token and a refresh token."""
     credentials = login_schema.load(request.get_json())
     user = auth.authenticate(**credentials)
     body: dict[str, Any] = token_pair_schema.dump(auth.issue_tokens(user))
@@ -158,23 +132,9 @@ def login() -> dict[str, Any]:
 
 @auth_bp.post("/refresh")
 @refresh_token_required
+@operation(response=TokenPairSchema)
 def refresh() -> dict[str, Any]:
-    """Trade a refresh token (sent as the Bearer token) for a new pair; the old one is revoked.
-    ---
-    post:
-      tags: [auth]
-      security: [{bearerAuth: []}]
-      responses:
-        200:
-          description: A new access token and refresh token.
-          content:
-            application/json:
-              schema: TokenPairSchema
-        401:
-          $ref: '#/components/responses/Unauthorized'
-        429:
-          $ref: '#/components/responses/RateLimited'
-    """
+    """Trade a refresh token (sent as the Bearer token) for a new pair; the old one is revoked."""
     pair = auth.refresh_tokens(user=current_user(), claims=get_jwt())
     body: dict[str, Any] = token_pair_schema.dump(pair)
     return body
@@ -182,34 +142,14 @@ def refresh() -> dict[str, Any]:
 
 @auth_bp.post("/logout")
 @login_required
+@operation(
+    body=LogoutSchema,
+    body_required=False,
+    status=204,
+    example={"refresh_token": TOKEN_PAIR_EXAMPLE["refresh_token"]},
+)
 def logout() -> Response:
-    """Revoke the access token presented and, if the body names it, the refresh token.
-    ---
-    post:
-      tags: [auth]
-      security: [{bearerAuth: []}]
-      requestBody:
-        required: false
-        content:
-          application/json:
-            schema: LogoutSchema
-            example: {refresh_token: eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.e30.signature}
-      responses:
-        204:
-          description: Signed out.
-        400:
-          $ref: '#/components/responses/BadRequest'
-        401:
-          $ref: '#/components/responses/Unauthorized'
-        413:
-          $ref: '#/components/responses/PayloadTooLarge'
-        415:
-          $ref: '#/components/responses/UnsupportedMediaType'
-        422:
-          $ref: '#/components/responses/ValidationError'
-        429:
-          $ref: '#/components/responses/RateLimited'
-    """
+    """Revoke the access token presented and, if the body names it, the refresh token."""
     # The body is optional. get_data() sees it however it is framed: a chunked body has no
     # Content-Length, so testing request.content_length would silently ignore its refresh token.
     data = logout_schema.load(request.get_json()) if request.get_data() else {}
@@ -221,22 +161,8 @@ def logout() -> Response:
 
 @auth_bp.get("/me")
 @login_required
+@operation(response=UserSchema)
 def me() -> dict[str, Any]:
-    """The signed-in user.
-    ---
-    get:
-      tags: [auth]
-      security: [{bearerAuth: []}]
-      responses:
-        200:
-          description: The user the access token belongs to.
-          content:
-            application/json:
-              schema: UserSchema
-        401:
-          $ref: '#/components/responses/Unauthorized'
-        429:
-          $ref: '#/components/responses/RateLimited'
-    """
+    """The signed-in user."""
     body: dict[str, Any] = user_schema.dump(current_user())
     return body

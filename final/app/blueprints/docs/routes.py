@@ -13,6 +13,7 @@ from flask import Blueprint, Response, current_app
 from flask_swagger_ui import get_swaggerui_blueprint
 
 from app.openapi import build_spec
+from app.operations import operation
 
 DOCS_URL = "/docs"
 OPENAPI_URL = "/openapi.json"
@@ -49,27 +50,7 @@ def allow_swagger_ui(response: Response) -> Response:
 
 
 @docs_bp.get(OPENAPI_URL)
+@operation(response="OpenApiDocument", tag="meta")
 def openapi_document() -> dict[str, Any]:
-    """The OpenAPI 3.1 document describing this API.
-
-    ---
-    get:
-      tags: [meta]
-      responses:
-        200:
-          description: The OpenAPI document you are reading.
-          content:
-            application/json:
-              schema:
-                type: object
-                required: [openapi, info, paths]
-                properties:
-                  openapi:
-                    type: string
-                    const: 3.1.0
-                  info:
-                    type: object
-                  paths:
-                    type: object
-    """
+    """The OpenAPI 3.1 document describing this API."""
     return build_spec(current_app)

@@ -11,6 +11,7 @@ from flask import Blueprint
 
 from app.errors import ServiceUnavailable
 from app.extensions import limiter
+from app.operations import operation
 from app.services.health import UNAVAILABLE, check_readiness
 
 health_bp = Blueprint("health", __name__)
@@ -18,48 +19,17 @@ health_bp = Blueprint("health", __name__)
 
 @health_bp.get("/healthz")
 @limiter.exempt
+@operation(response="Health")
 def healthz() -> dict[str, str]:
-    """Liveness: the process is up and can answer HTTP.
-    ---
-    get:
-      tags: [health]
-      responses:
-        200:
-          description: The process is alive.
-          content:
-            application/json:
-              schema:
-                type: object
-                properties:
-                  status: {type: string, enum: [ok]}
-    """
+    """Liveness: the process is up and can answer HTTP."""
     return {"status": "ok"}
 
 
 @health_bp.get("/readyz")
 @limiter.exempt
+@operation(response="Readiness", errors=[503])
 def readyz() -> dict[str, Any]:
-    """Readiness: the database (and Redis, when configured) answer.
-    ---
-    get:
-      tags: [health]
-      responses:
-        200:
-          description: Every dependency answers.
-          content:
-            application/json:
-              schema:
-                type: object
-                properties:
-                  status: {type: string, enum: [ok]}
-                  checks:
-                    type: object
-                    properties:
-                      database: {type: string, enum: [ok]}
-                      redis: {type: string, enum: [ok, not_configured]}
-        503:
-          $ref: '#/components/responses/ServiceUnavailable'
-    """
+    """Readiness: the database (and Redis, when configured) answer."""
     checks = check_readiness()
     if UNAVAILABLE in checks.values():
         raise ServiceUnavailable(

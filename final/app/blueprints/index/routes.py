@@ -3,30 +3,15 @@
 from flask import Blueprint, url_for
 
 from app.blueprints.docs.routes import DOCS_URL
+from app.operations import operation
 
 index_bp = Blueprint("index", __name__)
 
 
 @index_bp.get("/")
+@operation(response="ApiIndex", tag="meta")
 def index() -> dict[str, object]:
-    """Name the API and link to each collection and to its documentation.
-    ---
-    get:
-      tags: [meta]
-      responses:
-        200:
-          description: Links to every collection, the OpenAPI document and the docs page.
-          content:
-            application/json:
-              schema:
-                type: object
-                properties:
-                  name: {type: string}
-                  version: {type: string}
-                  links:
-                    type: object
-                    additionalProperties: {type: string}
-    """
+    """Name the API and link to each collection and to its documentation."""
     return {
         "name": "Library API",
         "version": "v1",

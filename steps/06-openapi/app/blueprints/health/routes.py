@@ -6,25 +6,14 @@ It is exempt from rate limits, since probes poll it all day.
 from flask import Blueprint
 
 from app.extensions import limiter
+from app.operations import operation
 
 health_bp = Blueprint("health", __name__)
 
 
 @health_bp.get("/healthz")
 @limiter.exempt
+@operation(response="Health")
 def healthz() -> dict[str, str]:
-    """Liveness: the process is up and can answer HTTP.
-    ---
-    get:
-      tags: [health]
-      responses:
-        200:
-          description: The process is alive.
-          content:
-            application/json:
-              schema:
-                type: object
-                properties:
-                  status: {type: string, enum: [ok]}
-    """
+    """Liveness: the process is up and can answer HTTP."""
     return {"status": "ok"}

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, request
 
 from app.caching import cached_with_etag
 from app.models.user import STAFF_ROLES
+from app.operations import operation
 from app.permissions import roles_required
 from app.schemas import BookInputSchema, BookListQuerySchema, BookPageSchema, BookSchema
 from app.services import books
@@ -17,34 +18,25 @@ book_page_schema = BookPageSchema()
 book_query_schema = BookListQuerySchema()
 book_input_schema = BookInputSchema()
 
+# An example for the document; the contract tests replay the requests and compare the answers.
+BOOK_EXAMPLE = {
+    "id": 40,
+    "title": "Lady Susan",
+    "isbn": "9780140439267",
+    "author_id": 1,
+    "author": {"id": 1, "name": "Jane Austen"},
+    "published_year": 1871,
+    "copies_total": 3,
+    "copies_available": 3,
+    "created_at": "2026-01-15T09:30:00+00:00",
+}
+
 
 @books_bp.get("")
 @cached_with_etag(query=book_query_schema)
+@operation(query=BookListQuerySchema, response=BookPageSchema)
 def list_books() -> dict[str, Any]:
-    """List books, a page at a time, filtered by text, author or availability.
-    ---
-    get:
-      tags: [books]
-      parameters:
-      - in: query
-        schema: BookListQuerySchema
-      - IfNoneMatch
-      responses:
-        200:
-          description: A page of books.
-          headers:
-            ETag:
-              $ref: '#/components/headers/ETag'
-          content:
-            application/json:
-              schema: BookPageSchema
-        304:
-          $ref: '#/components/responses/NotModified'
-        422:
-          $ref: '#/components/responses/ValidationError'
-        429:
-          $ref: '#/components/responses/RateLimited'
-    """
+    """List books, a page at a time, filtered by text, author or availability."""
     query = book_query_schema.load(request.args)
     body: dict[str, Any] = book_page_schema.dump(books.list_books(**query))
     return body
@@ -52,73 +44,31 @@ def list_books() -> dict[str, Any]:
 
 @books_bp.get("/<id:book_id>")
 @cached_with_etag()
+@operation(response=BookSchema, errors=[404])
 def get_book(book_id: int) -> dict[str, Any]:
-    """Fetch one book with its author and the copies available.
-    ---
-    get:
-      tags: [books]
-      parameters:
-      - IfNoneMatch
-      responses:
-        200:
-          description: The book.
-          headers:
-            ETag:
-              $ref: '#/components/headers/ETag'
-          content:
-            application/json:
-              schema: BookSchema
-        304:
-          $ref: '#/components/responses/NotModified'
-        404:
-          $ref: '#/components/responses/NotFound'
-        429:
-          $ref: '#/components/responses/RateLimited'
-    """
+    """Fetch one book with its author and the copies available."""
     body: dict[str, Any] = book_schema.dump(books.get_book(book_id))
     return body
 
 
 @books_bp.post("")
 @roles_required(*STAFF_ROLES)
+@operation(
+    body=BookInputSchema,
+    response=BookSchema,
+    status=201,
+    errors=[409],
+    example={
+        "title": "Lady Susan",
+        "isbn": "978-0-14-043926-7",
+        "author_id": 1,
+        "published_year": 1871,
+        "copies_total": 3,
+    },
+    answer=BOOK_EXAMPLE,
+)
 def create_book() -> tuple[dict[str, Any], int]:
-    """Add a book, all its copies on the shelf (librarians and admins).
-    ---
-    post:
-      tags: [books]
-      security: [{bearerAuth: []}]
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: BookInputSchema
-            example:
-              title: Frankenstein
-              isbn: '978-0-14-143947-1'
-              author_id: 1
-              published_year: 1818
-              copies_total: 3
-      responses:
-        201:
-          description: The new book.
-          content:
-            application/json:
-              schema: BookSchema
-        400:
-          $ref: '#/components/responses/BadRequest'
-        401:
-          $ref: '#/components/responses/Unauthorized'
-        403:
-          $ref: '#/components/responses/Forbidden'
-        409:
-          $ref: '#/components/responses/Conflict'
-        415:
-          $ref: '#/components/responses/UnsupportedMediaType'
-        422:
-          $ref: '#/components/responses/ValidationError'
-        429:
-          $ref: '#/components/responses/RateLimited'
-    """
+    """Add a book, all its copies on the shelf (librarians and admins)."""
     data = book_input_schema.load(request.get_json())
     body: dict[str, Any] = book_schema.dump(books.create_book(**data))
     return body, 201
@@ -126,41 +76,16 @@ def create_book() -> tuple[dict[str, Any], int]:
 
 @books_bp.patch("/<id:book_id>")
 @roles_required(*STAFF_ROLES)
+@operation(
+    body=BookInputSchema,
+    partial=True,
+    response=BookSchema,
+    errors=[404, 409],
+    example={"copies_total": 5},
+    answer=BOOK_EXAMPLE,
+)
 def update_book(book_id: int) -> dict[str, Any]:
-    """Change a book; copies_total may not drop below the copies on loan (staff).
-    ---
-    patch:
-      tags: [books]
-      security: [{bearerAuth: []}]
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: {$ref: '#/components/schemas/BookPatch'}
-            example: {copies_total: 5}
-      responses:
-        200:
-          description: The changed book.
-          content:
-            application/json:
-              schema: BookSchema
-        400:
-          $ref: '#/components/responses/BadRequest'
-        401:
-          $ref: '#/components/responses/Unauthorized'
-        403:
-          $ref: '#/components/responses/Forbidden'
-        404:
-          $ref: '#/components/responses/NotFound'
-        409:
-          $ref: '#/components/responses/Conflict'
-        415:
-          $ref: '#/components/responses/UnsupportedMediaType'
-        422:
-          $ref: '#/components/responses/ValidationError'
-        429:
-          $ref: '#/components/responses/RateLimited'
-    """
+    """Change a book; copies_total may not drop below the copies on loan (staff)."""
     changes = book_input_schema.load(request.get_json(), partial=True)
     book = books.update_book(book_id=book_id, changes=changes)
     body: dict[str, Any] = book_schema.dump(book)
@@ -169,25 +94,8 @@ def update_book(book_id: int) -> dict[str, Any]:
 
 @books_bp.delete("/<id:book_id>")
 @roles_required(*STAFF_ROLES)
+@operation(status=204, errors=[404, 409])
 def delete_book(book_id: int) -> Response:
-    """Delete a book and its loan history, unless a copy is on loan (librarians and admins).
-    ---
-    delete:
-      tags: [books]
-      security: [{bearerAuth: []}]
-      responses:
-        204:
-          description: Deleted.
-        401:
-          $ref: '#/components/responses/Unauthorized'
-        403:
-          $ref: '#/components/responses/Forbidden'
-        404:
-          $ref: '#/components/responses/NotFound'
-        409:
-          $ref: '#/components/responses/Conflict'
-        429:
-          $ref: '#/components/responses/RateLimited'
-    """
+    """Delete a book and its loan history, unless a copy is on loan (librarians and admins)."""
     books.delete_book(book_id)
     return Response(status=204)

@@ -4,6 +4,7 @@ from typing import Any
 
 from flask import Blueprint, request
 
+from app.operations import operation
 from app.permissions import current_user, login_required
 from app.schemas import LoanCreateSchema, LoanListQuerySchema, LoanPageSchema, LoanSchema
 from app.services import loans
@@ -15,42 +16,30 @@ loan_page_schema = LoanPageSchema()
 loan_query_schema = LoanListQuerySchema()
 loan_create_schema = LoanCreateSchema()
 
+# An example for the document; the contract tests replay the requests and compare the answers.
+LOAN_EXAMPLE = {
+    "id": 1,
+    "book_id": 1,
+    "user_id": 4,
+    "status": "active",
+    "loaned_at": "2026-01-15T09:30:00+00:00",
+    "due_at": "2026-01-29T09:30:00+00:00",
+    "returned_at": None,
+}
+
 
 @loans_bp.post("")
 @login_required
+@operation(
+    body=LoanCreateSchema,
+    response=LoanSchema,
+    status=201,
+    errors=[404, 409],
+    example={"book_id": 1},
+    answer=LOAN_EXAMPLE,
+)
 def borrow_book() -> tuple[dict[str, Any], int]:
-    """Borrow a copy of a book for 14 days.
-    ---
-    post:
-      tags: [loans]
-      security: [{bearerAuth: []}]
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: LoanCreateSchema
-            example: {book_id: 1}
-      responses:
-        201:
-          description: The new loan.
-          content:
-            application/json:
-              schema: LoanSchema
-        400:
-          $ref: '#/components/responses/BadRequest'
-        401:
-          $ref: '#/components/responses/Unauthorized'
-        404:
-          $ref: '#/components/responses/NotFound'
-        409:
-          $ref: '#/components/responses/Conflict'
-        415:
-          $ref: '#/components/responses/UnsupportedMediaType'
-        422:
-          $ref: '#/components/responses/ValidationError'
-        429:
-          $ref: '#/components/responses/RateLimited'
-    """
+    """Borrow a copy of a book for 14 days."""
     data = loan_create_schema.load(request.get_json())
     loan = loans.borrow_book(user=current_user(), **data)
     body: dict[str, Any] = loan_schema.dump(loan)
@@ -59,28 +48,9 @@ def borrow_book() -> tuple[dict[str, Any], int]:
 
 @loans_bp.get("")
 @login_required
+@operation(query=LoanListQuerySchema, response=LoanPageSchema)
 def list_loans() -> dict[str, Any]:
-    """List loans: your own, or everyone's if you are staff.
-    ---
-    get:
-      tags: [loans]
-      security: [{bearerAuth: []}]
-      parameters:
-      - in: query
-        schema: LoanListQuerySchema
-      responses:
-        200:
-          description: A page of loans.
-          content:
-            application/json:
-              schema: LoanPageSchema
-        401:
-          $ref: '#/components/responses/Unauthorized'
-        422:
-          $ref: '#/components/responses/ValidationError'
-        429:
-          $ref: '#/components/responses/RateLimited'
-    """
+    """List loans: your own, or everyone's if you are staff."""
     query = loan_query_schema.load(request.args)
     body: dict[str, Any] = loan_page_schema.dump(loans.list_loans(viewer=current_user(), **query))
     return body
@@ -88,52 +58,18 @@ def list_loans() -> dict[str, Any]:
 
 @loans_bp.get("/<id:loan_id>")
 @login_required
+@operation(response=LoanSchema, errors=[404])
 def get_loan(loan_id: int) -> dict[str, Any]:
-    """Fetch one of your loans (staff may fetch any).
-    ---
-    get:
-      tags: [loans]
-      security: [{bearerAuth: []}]
-      responses:
-        200:
-          description: The loan.
-          content:
-            application/json:
-              schema: LoanSchema
-        401:
-          $ref: '#/components/responses/Unauthorized'
-        404:
-          $ref: '#/components/responses/NotFound'
-        429:
-          $ref: '#/components/responses/RateLimited'
-    """
+    """Fetch one of your loans (staff may fetch any)."""
     body: dict[str, Any] = loan_schema.dump(loans.get_loan(loan_id=loan_id, viewer=current_user()))
     return body
 
 
 @loans_bp.post("/<id:loan_id>/return")
 @login_required
+@operation(response=LoanSchema, errors=[404, 409])
 def return_loan(loan_id: int) -> dict[str, Any]:
-    """Return a borrowed book (the borrower or staff).
-    ---
-    post:
-      tags: [loans]
-      security: [{bearerAuth: []}]
-      responses:
-        200:
-          description: The loan, now returned.
-          content:
-            application/json:
-              schema: LoanSchema
-        401:
-          $ref: '#/components/responses/Unauthorized'
-        404:
-          $ref: '#/components/responses/NotFound'
-        409:
-          $ref: '#/components/responses/Conflict'
-        429:
-          $ref: '#/components/responses/RateLimited'
-    """
+    """Return a borrowed book (the borrower or staff)."""
     loan = loans.return_loan(loan_id=loan_id, viewer=current_user())
     body: dict[str, Any] = loan_schema.dump(loan)
     return body
