@@ -14,6 +14,7 @@ from app.schemas import (
     UserSchema,
     UserUpdateSchema,
 )
+from app.schemas.common import dump
 from app.services import loans, users
 
 users_bp = Blueprint("users", __name__)
@@ -31,8 +32,7 @@ user_loans_query_schema = UserLoanListQuerySchema()
 def list_users() -> dict[str, Any]:
     """List users, a page at a time (admins only)."""
     query = user_query_schema.load(request.args)
-    body: dict[str, Any] = user_page_schema.dump(users.list_users(**query))
-    return body
+    return dump(user_page_schema, users.list_users(**query))
 
 
 @users_bp.get("/<id:user_id>")
@@ -40,8 +40,7 @@ def list_users() -> dict[str, Any]:
 def get_user(user_id: int) -> dict[str, Any]:
     """Fetch a user: yourself, or anyone if you are an admin."""
     user = users.get_user_for(viewer=current_user(), user_id=user_id)
-    body: dict[str, Any] = user_schema.dump(user)
-    return body
+    return dump(user_schema, user)
 
 
 @users_bp.patch("/<id:user_id>")
@@ -50,8 +49,7 @@ def update_user(user_id: int) -> dict[str, Any]:
     """Change a user's name or password (yourself), or role (admins)."""
     changes = user_update_schema.load(request.get_json())
     user = users.update_user(user_id=user_id, changes=changes, viewer=current_user())
-    body: dict[str, Any] = user_schema.dump(user)
-    return body
+    return dump(user_schema, user)
 
 
 @users_bp.delete("/<id:user_id>")
@@ -68,5 +66,4 @@ def list_user_loans(user_id: int) -> dict[str, Any]:
     """List one user's loans: your own, or anyone's if you are staff."""
     query = user_loans_query_schema.load(request.args)
     page = loans.list_user_loans(viewer=current_user(), user_id=user_id, **query)
-    body: dict[str, Any] = loan_page_schema.dump(page)
-    return body
+    return dump(loan_page_schema, page)
