@@ -18,6 +18,7 @@ from app.models.base import utc_now
 from app.models.loan import ACTIVE
 from app.pagination import Page, apply_sort, paginate
 from app.services.books import get_book, put_copy_back
+from app.services.users import get_user, lock_user
 
 LOAN_PERIOD = timedelta(days=14)
 MAX_ACTIVE_LOANS = 5
@@ -85,8 +86,7 @@ def list_user_loans(
     """One user's loans, for that user or staff."""
     if not (viewer.is_staff or viewer.id == user_id):
         raise Forbidden("You may only see your own loans.")
-    if db.session.get(User, user_id) is None:
-        raise NotFound("No user with this id.")
+    get_user(user_id)
     return list_loans(viewer=viewer, page=page, per_page=per_page, sort=sort, user_id=user_id)
 
 
@@ -95,8 +95,7 @@ def _lend(*, user: User, book_id: int) -> Loan:
     # Lock the borrower's row so one user's concurrent requests take turns: the loan limit
     # counts what the previous one committed. (SQLite locks the whole database instead.)
     # Deleting the user takes the same lock first, so a borrow waiting here may find them gone.
-    if db.session.scalar(select(User.id).where(User.id == user.id).with_for_update()) is None:
-        raise NotFound("No user with this id.")
+    lock_user(user.id)
     get_book(book_id)
     active = select(func.count()).where(Loan.user_id == user.id, Loan.returned_at.is_(None))
     holding = active.where(Loan.book_id == book_id)

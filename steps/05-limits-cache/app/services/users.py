@@ -100,6 +100,15 @@ def update_user(*, user_id: int, changes: Mapping[str, Any], viewer: User) -> Us
     return user
 
 
+def lock_user(user_id: int) -> None:
+    """Lock the user's row until the transaction ends; 404 if another request just deleted them.
+
+    Borrowing and deleting a user both take this lock first, so the two take turns.
+    """
+    if db.session.scalar(select(User.id).where(User.id == user_id).with_for_update()) is None:
+        raise NotFound("No user with this id.")
+
+
 def delete_user(user_id: int) -> None:
     """Delete a user and their loans, putting the copies they still held back on the shelf.
 
@@ -107,8 +116,7 @@ def delete_user(user_id: int) -> None:
     either commits before it (and its copy goes back here) or waits and then finds no user.
     """
     user = get_user(user_id)
-    if db.session.scalar(select(User.id).where(User.id == user.id).with_for_update()) is None:
-        raise NotFound("No user with this id.")  # another request deleted them a moment ago
+    lock_user(user.id)
     # Lock the active loans as well: a return racing us commits first (the loan is then no
     # longer active) or waits for us, so no copy is put back twice. Books in id order, so two
     # deletions never wait for each other in a circle.
