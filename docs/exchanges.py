@@ -14,6 +14,8 @@ is a mapping with
   JSON body, or else by one of its headers (``{{book.ETag}}``);
 - ``headers``: request headers to send (optional);
 - ``json``: a JSON body (optional; strings may use ``{{name.field}}`` too);
+- ``form``: instead, a form body (``application/x-www-form-urlencoded``, as OAuth's token
+  endpoint takes); its values may use placeholders too, and ``{{name.a.b}}`` reaches a nested field;
 - ``nest``: instead, a body of JSON arrays nested this deep (what an attacker sends);
 - ``pad``: instead, a JSON body of about this many bytes (to meet a size limit);
 - ``as``: the email of a seed account to sign in as first (its bearer token is sent);
@@ -38,8 +40,9 @@ import tempfile
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
-PLACEHOLDER = re.compile(r"\{\{\s*(?P<name>\w+)\.(?P<field>\w+)\s*\}\}")
+PLACEHOLDER = re.compile(r"\{\{\s*(?P<name>\w+)\.(?P<field>\w+(?:\.\w+)*)\s*\}\}")
 # Tokens are long and say nothing to a reader: the page shows their first characters.
 TOKEN = re.compile(r"\beyJ[\w-]+\.[\w-]+\.[\w-]+")
 TOKEN_SHOWN = 24
@@ -84,8 +87,11 @@ def substitute(text: str, saved: dict[str, Any]) -> str:
     def value(match: re.Match[str]) -> str:
         answer = saved.get(match["name"], {})
         for part in ("body", "headers"):
-            if isinstance(answer.get(part), dict) and match["field"] in answer[part]:
-                return str(answer[part][match["field"]])
+            found: Any = answer.get(part)
+            for field in match["field"].split("."):
+                found = found.get(field) if isinstance(found, dict) else None
+            if found is not None:
+                return str(found)
         raise ExchangeError(f"{match[0]}: no earlier answer saved as {match['name']!r} has it")
 
     return PLACEHOLDER.sub(value, text)
@@ -173,6 +179,10 @@ class Session:
         data, shown = raw_body(spec)
         if data is not None:
             headers.setdefault("Content-Type", "application/json")
+        form = {str(k): substitute(str(v), self.saved) for k, v in (spec.get("form") or {}).items()}
+        if form:
+            data, shown = urlencode(form).encode(), urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
         for _ in range(int(spec.get("repeat", 1))):
             answer = self.client.open(
                 target,
@@ -212,6 +222,8 @@ def main() -> int:
     task = json.load(sys.stdin)
     with tempfile.TemporaryDirectory(prefix="exchanges-") as scratch:
         os.environ["DATABASE_URL"] = f"sqlite:///{Path(scratch) / 'library.db'}"
+        # The final app's token signing keys, which development keeps under instance/ otherwise.
+        os.environ["JWT_KEYS_DIR"] = str(Path(scratch) / "jwt-keys")
         sys.path.insert(0, os.getcwd())
         try:
             session = Session(task["serve"])

@@ -31,6 +31,10 @@ NOTEBOOKS = ROOT / "notebooks"
 API_URL_VARIABLE = "LIBRARY_API_URL"
 # Where the served app writes its log, for the notebook that looks for one request's line in it.
 API_LOG_VARIABLE = "LIBRARY_API_LOG"
+# Where the served app keeps its signing keys, and the folder it runs in, for the notebook that
+# rotates them with the app's own command.
+KEYS_DIR_VARIABLE = "JWT_KEYS_DIR"
+APP_FOLDER_VARIABLE = "LIBRARY_API_FOLDER"
 KERNEL = "python3"
 
 # The notebooks run on the final app's default limits, as `make run` serves it: only failed
@@ -114,7 +118,8 @@ def serve_final(
     with the demo data (``seed``), then ``run`` Flask's development server. ``settings`` are extra
     environment variables (by default the classroom rate limits). The server is stopped when the
     ``with`` block ends, also when it ends with an error, so no test leaves a server behind.
-    While it serves, ``LIBRARY_API_LOG`` names the file its log goes to.
+    While it serves, ``LIBRARY_API_LOG`` names the file its log goes to, ``JWT_KEYS_DIR`` its
+    signing keyring and ``LIBRARY_API_FOLDER`` the folder it runs in.
     """
     environment = {
         **os.environ,
@@ -132,27 +137,43 @@ def serve_final(
     base_url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="final-app-") as folder:
         log = Path(folder) / "server.log"
-        with log.open("wb") as output:
+        # A throwaway signing keyring, so a notebook that rotates keys leaves the checkout's own
+        # development keys alone; `flask keys rotate` in a kernel finds it in the environment.
+        exported = {
+            API_LOG_VARIABLE: str(log),
+            KEYS_DIR_VARIABLE: str(Path(folder) / "jwt-keys"),
+            APP_FOLDER_VARIABLE: str(FINAL),
+        }
+        with log.open("wb") as output, _exported(exported):
             # --no-reload: one process, so stopping it stops the server (the reloader would fork).
             server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
                 _flask("run", "--port", str(port), "--no-reload"),
                 cwd=FINAL,
-                env=environment,
+                env={**environment, **exported},
                 stdout=output,
                 stderr=subprocess.STDOUT,
             )
-            # The notebooks' kernels inherit this process's environment (execute_notebook).
-            previous_log = os.environ.get(API_LOG_VARIABLE)
-            os.environ[API_LOG_VARIABLE] = str(log)
             try:
                 _wait_until_healthy(base_url, server, log)
                 yield base_url
             finally:
                 _stop(server)
-                if previous_log is None:
-                    os.environ.pop(API_LOG_VARIABLE, None)
-                else:
-                    os.environ[API_LOG_VARIABLE] = previous_log
+
+
+@contextmanager
+def _exported(variables: Mapping[str, str]) -> Iterator[None]:
+    """Set ``variables`` in this process's environment, which the notebooks' kernels inherit
+    (see execute_notebook), and put back what was there before."""
+    previous = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _describe_cell(path: Path, notebook: Any, index: int | None) -> str:

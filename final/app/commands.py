@@ -1,4 +1,4 @@
-"""Command-line tasks, run from final/ as ``flask --app wsgi seed`` or ``... create-user``."""
+"""Command-line tasks, run from final/ as ``flask --app wsgi seed``, ``... keys rotate`` etc."""
 
 import json
 
@@ -13,6 +13,7 @@ from app.openapi import build_spec
 from app.schemas import RegisterSchema
 from app.services import auth, idempotency, users
 from app.services.seed import seed_database
+from app.signing_keys import keys_directory, rotate_keyring, utc_now
 
 
 @click.command("seed")
@@ -54,6 +55,31 @@ def prune_command() -> None:
     click.echo("Pruned expired revoked tokens and old idempotency keys.")
 
 
+@click.group("keys")
+def keys_group() -> None:
+    """Manage the keys that sign tokens (the keyring in JWT_KEYS_DIR)."""
+
+
+@keys_group.command("rotate")
+@with_appcontext
+def rotate_keys_command() -> None:
+    """Sign with a new key; the old one verifies for the refresh token lifetime, then retires."""
+    directory = keys_directory(current_app)
+    if current_app.config["JWT_PRIVATE_KEY"] or directory is None:
+        raise click.ClickException(
+            "Rotation works on a keyring: set JWT_KEYS_DIR (and not JWT_PRIVATE_KEY)."
+        )
+    overlap = max(
+        current_app.config["JWT_REFRESH_TOKEN_EXPIRES"],
+        current_app.config["JWT_ACCESS_TOKEN_EXPIRES"],
+    )
+    keyring = rotate_keyring(directory, overlap=overlap, now=utc_now())
+    click.echo(f"New tokens are signed with key {keyring.current.kid}.")
+    for key in keyring.previous:
+        retires = key.retires_at.isoformat() if key.retires_at else "never"
+        click.echo(f"Key {key.kid} still verifies until {retires}.")
+
+
 @click.command("openapi")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True, allow_dash=True))
 @with_appcontext
@@ -68,4 +94,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(prune_command)
+    app.cli.add_command(keys_group)
     app.cli.add_command(openapi_command)

@@ -92,6 +92,8 @@ class BaseConfig:
     TESTING = False
     # Only development fills its database with sample data (``flask seed``).
     SEED_ENABLED = False
+    # Only development keeps its token signing keys under instance/ when no key is configured.
+    JWT_KEYS_IN_INSTANCE = False
     DEFAULT_DATABASE_URL = "sqlite:///library.db"
     # Requests with a larger body are refused with 413 before the view reads them.
     MAX_CONTENT_LENGTH = 1024 * 1024
@@ -106,6 +108,20 @@ class BaseConfig:
         self.JWT_ACCESS_TOKEN_EXPIRES = _seconds("JWT_ACCESS_TOKEN_EXPIRES", 15 * 60)
         self.JWT_REFRESH_TOKEN_EXPIRES = _seconds("JWT_REFRESH_TOKEN_EXPIRES", 14 * 24 * 3600)
         self.JWT_TOKEN_LOCATION = ["headers"]
+        # Tokens are signed with ES256 and checked against the keys of signing_keys.py: the
+        # current one from JWT_PRIVATE_KEY (PEM), or the keyring in the JWT_KEYS_DIR directory.
+        self.JWT_ALGORITHM = "ES256"
+        self.JWT_DECODE_ALGORITHMS = ["ES256"]
+        self.JWT_PRIVATE_KEY = os.environ.get("JWT_PRIVATE_KEY") or None
+        self.JWT_KEYS_DIR = os.environ.get("JWT_KEYS_DIR") or None
+        # Who issued a token and whom it is for: a token of another service (or another
+        # deployment of this one) signed by a shared key is still refused.
+        self.JWT_ENCODE_ISSUER = self.JWT_DECODE_ISSUER = os.environ.get(
+            "JWT_ISSUER", "http://127.0.0.1:5000"
+        )
+        self.JWT_ENCODE_AUDIENCE = self.JWT_DECODE_AUDIENCE = os.environ.get(
+            "JWT_AUDIENCE", "library-api"
+        )
         # Tokens travel in headers, never cookies, so there is no CSRF to guard against.
         self.JWT_COOKIE_CSRF_PROTECT = False
 
@@ -142,12 +158,29 @@ class BaseConfig:
         self.METRICS_ENABLED = _flag("METRICS_ENABLED", False)
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
+        # OAuth 2: a service client's token is short-lived (it can ask again at any time), a
+        # code lives minutes (RFC 6749 suggests at most ten), a member's consent a month.
+        self.OAUTH_CLIENT_TOKEN_EXPIRES = _seconds("OAUTH_CLIENT_TOKEN_EXPIRES", 10 * 60)
+        self.OAUTH_CODE_EXPIRES = _seconds("OAUTH_CODE_EXPIRES", 5 * 60)
+        self.OAUTH_REFRESH_TOKEN_EXPIRES = _seconds("OAUTH_REFRESH_TOKEN_EXPIRES", 30 * 24 * 3600)
+        # After a secret rotation the old secret works this long, for the client to switch.
+        self.OAUTH_SECRET_OVERLAP = _seconds("OAUTH_SECRET_OVERLAP", 24 * 3600)
+        # The session cookie exists only for the sign-in and consent page (/oauth/authorize):
+        # never readable by scripts, sent over HTTPS only, and only to the /oauth pages. Lax,
+        # not Strict: a client sends the member here with a cross-site link, and Strict would
+        # hide a signed-in member's session on that first page.
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SECURE = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_PATH = "/oauth"
+
 
 class DevelopmentConfig(BaseConfig):
     """Local development: debug on, metrics on, sample data, development defaults allowed."""
 
     DEBUG = True
     SEED_ENABLED = True
+    JWT_KEYS_IN_INSTANCE = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -175,7 +208,7 @@ class TestingConfig(BaseConfig):
 
 
 class ProductionConfig(BaseConfig):
-    """Production: refuses to start on a weak or shared secret, without Redis, or on SQLite.
+    """Production: refuses a weak or shared secret, no signing key, no Redis, or SQLite.
 
     Each refusal is one line that names the variable to fix, so a failed deployment says why.
     """
@@ -189,6 +222,9 @@ class ProductionConfig(BaseConfig):
         # One secret for both would let anything signed with one pass for the other.
         if self.JWT_SECRET_KEY == self.SECRET_KEY:
             raise ConfigError("JWT_SECRET_KEY must differ from SECRET_KEY in production")
+        if self.JWT_PRIVATE_KEY is None and self.JWT_KEYS_DIR is None:
+            # A key made up at start would differ per worker and vanish with the container.
+            raise ConfigError("JWT_PRIVATE_KEY or JWT_KEYS_DIR must be set in production")
         if self.REDIS_URL is None:
             # Each worker would keep its own rate-limit counts and token blocklist mirror.
             raise ConfigError("REDIS_URL must be set in production, for state every worker shares")

@@ -60,6 +60,8 @@ class ApiError(Exception):
         self.message = message or self.message
         self.code = code or self.code
         self.details = details or {}
+        # Extra response headers, for errors whose standard names one (a challenge, say).
+        self.headers: dict[str, str] = {}
 
 
 class BadRequest(ApiError):
@@ -84,6 +86,22 @@ class Forbidden(ApiError):
     status = 403
     code = "forbidden"
     message = HTTP_ERRORS[403][1]
+
+
+class InsufficientScope(Forbidden):
+    """The token is valid but was not granted a scope the route needs (RFC 6750, section 3.1).
+
+    The challenge names the scopes to ask for, so a client can request a better token.
+    """
+
+    code = "insufficient_scope"
+
+    def __init__(self, needed: tuple[str, ...]) -> None:
+        scope = " ".join(needed)
+        super().__init__(
+            f"The token or API key lacks a scope this needs: {scope}.", details={"scope": scope}
+        )
+        self.headers["WWW-Authenticate"] = f'Bearer error="insufficient_scope", scope="{scope}"'
 
 
 class NotFound(ApiError):
@@ -153,7 +171,9 @@ def error_response(
 
 def handle_api_error(error: ApiError) -> Response:
     """Answer an error our own code raised."""
-    return error_response(error.status, error.code, error.message, error.details)
+    response = error_response(error.status, error.code, error.message, error.details)
+    response.headers.update(error.headers)
+    return response
 
 
 def handle_validation_error(error: ValidationError) -> Response:

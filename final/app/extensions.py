@@ -7,7 +7,7 @@ models' declarative base, which itself imports nothing of the app.
 
 from typing import Any
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_caching import Cache
 from flask_cors import CORS
 from flask_jwt_extended import JWTManager, decode_token
@@ -17,11 +17,15 @@ from flask_marshmallow import Marshmallow
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from jwt import PyJWTError
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, select
 
-from app.models.base import Base
+from app.models import ApiKey
+from app.models.api_key import hash_api_key
+from app.models.base import Base, utc_now
 
 BEARER_PREFIX = "Bearer "
+API_KEY_PREFIX = "ApiKey "
+API_KEY_HEADER = "X-API-Key"
 
 
 def client_address() -> str:
@@ -29,8 +33,38 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
+def presented_api_key() -> str | None:
+    """The API key the request sends, as ``Authorization: ApiKey <key>`` or ``X-API-Key``."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith(API_KEY_PREFIX):
+        return header.removeprefix(API_KEY_PREFIX).strip()
+    return request.headers.get(API_KEY_HEADER)
+
+
+def calling_api_key() -> ApiKey | None:
+    """The unrevoked, unexpired key the request presents, looked up once per request."""
+    if "api_key" not in g:
+        key = presented_api_key()
+        g.api_key = (
+            None
+            if key is None
+            else db.session.scalar(
+                select(ApiKey).where(
+                    ApiKey.key_hash == hash_api_key(key),
+                    ApiKey.revoked_at.is_(None),
+                    ApiKey.expires_at > utc_now(),
+                )
+            )
+        )
+    api_key: ApiKey | None = g.api_key
+    return api_key
+
+
 def rate_limit_key() -> str:
-    """Limit a signed-in user by user id (wherever they connect from), anyone else by address."""
+    """Limit a user by id (wherever they connect from), an API key by key, others by address."""
+    api_key = calling_api_key()
+    if api_key is not None:
+        return f"api_key:{api_key.id}"
     header = request.headers.get("Authorization", "")
     if header.startswith(BEARER_PREFIX):
         try:

@@ -25,6 +25,7 @@ from werkzeug.routing import Rule
 from app.errors import HTTP_ERRORS
 from app.ids import MAX_ID
 from app.operations import Operation, SchemaRef, declared
+from app.scopes import SCOPES
 
 OPENAPI_VERSION = "3.1.0"
 
@@ -36,7 +37,9 @@ _EXTENSION_KEY = "openapi_spec"
 # the Prometheus text format rather than JSON, and is meant for the scraper on the internal network
 # (a proxy usually hides it), so documenting it would describe a route most clients never see.
 _UNDOCUMENTED_ENDPOINTS = frozenset({"static", "metrics"})
-_UNDOCUMENTED_BLUEPRINTS = frozenset({"swagger_ui"})
+# "oauth" speaks OAuth 2, not this API: its token endpoint takes forms and answers RFC 6749's
+# errors, its authorize page is HTML, and its own metadata document (RFC 8414) describes it.
+_UNDOCUMENTED_BLUEPRINTS = frozenset({"swagger_ui", "oauth"})
 
 # A URL variable in a rule: "<book_id>", "<id:book_id>" or "<int(min=1):book_id>".
 _RULE_VARIABLE = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
@@ -50,7 +53,8 @@ _CONVERTER_SCHEMAS: dict[str, dict[str, Any]] = {
 
 # Flask-Limiter's default limit covers every route except these, which the orchestrator polls.
 _RATE_LIMIT_EXEMPT_ENDPOINTS = frozenset({"health.healthz", "health.readyz"})
-_BEARER_AUTH: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+_BEARER_SCHEME = "bearerAuth"
+_API_KEY_SCHEME = "apiKeyAuth"
 _JSON = "application/json"
 
 # HEAD and OPTIONS are answered by Flask itself for every route; they are not operations of ours.
@@ -64,8 +68,8 @@ A small library: users borrow books written by authors.
   refresh token the same way.
 * **Errors**: every error answers `{code, message, details, request_id}`. On 422, `details` maps
   each invalid field to its messages.
-* **Collections** answer `{items, page, per_page, total}` and take `page`, `per_page` (1 to 100)
-  and `sort`.
+* **Collections** answer `{items, page, per_page, total, links}` and take `page`, `per_page`
+  (1 to 100) and `sort`; `links` (and the `Link` header) give the URLs of the next and other pages.
 * **Idempotency**: `POST /api/v1/loans` accepts an `Idempotency-Key` header; a replay answers the
   first response again with `Idempotent-Replayed: true`.
 * **Caching**: cached reads carry an `ETag`; send it back in `If-None-Match` to get a 304.
@@ -81,6 +85,8 @@ _TAGS = [
     {"name": "authors", "description": "The people who wrote the books."},
     {"name": "books", "description": "The catalogue, with the number of copies available."},
     {"name": "loans", "description": "Borrowing and returning books."},
+    {"name": "clients", "description": "OAuth 2 clients: services and apps members delegate to."},
+    {"name": "api_keys", "description": "Keys for internal integrations (admins)."},
 ]
 
 _REQUEST_ID_EXAMPLE = "0b6f2f5c1c9a4e4d8f7e2a3b4c5d6e7f"
@@ -131,13 +137,18 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
     },
     "ApiIndex": {
         "type": "object",
-        "required": ["name", "version", "links"],
+        "required": ["name", "version", "links", "templates"],
         "properties": {
             "name": {"type": "string"},
             "version": {"type": "string"},
             "links": {
                 "type": "object",
                 "description": "The path of each collection and document, by name.",
+                "additionalProperties": {"type": "string"},
+            },
+            "templates": {
+                "type": "object",
+                "description": "The RFC 6570 URI template of each item, as in /api/v1/books/{id}.",
                 "additionalProperties": {"type": "string"},
             },
         },
@@ -167,6 +178,28 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
             },
         },
         "additionalProperties": False,
+    },
+    "JsonWebKey": {
+        "type": "object",
+        "description": "One public signing key (RFC 7517), named by its kid.",
+        "required": ["kty", "crv", "x", "y", "kid", "alg", "use"],
+        "properties": {
+            "kty": {"type": "string", "enum": ["EC"]},
+            "crv": {"type": "string", "enum": ["P-256"]},
+            "x": {"type": "string"},
+            "y": {"type": "string"},
+            "kid": {"type": "string"},
+            "alg": {"type": "string", "enum": ["ES256"]},
+            "use": {"type": "string", "enum": ["sig"]},
+        },
+    },
+    "JsonWebKeySet": {
+        "type": "object",
+        "description": "The public keys that verify tokens (RFC 7517); a kid names each key.",
+        "required": ["keys"],
+        "properties": {
+            "keys": {"type": "array", "items": {"$ref": "#/components/schemas/JsonWebKey"}},
+        },
     },
     "DependencyChecks": {
         "type": "object",
@@ -214,6 +247,14 @@ _HEADERS: dict[str, dict[str, Any]] = {
         "required": True,
         "schema": {"type": "string"},
     },
+    "Link": {
+        "description": (
+            "RFC 8288 links to this page and to the first, previous, next and last ones, the"
+            ' same URLs as the body\'s links: <url>; rel="next", ...'
+        ),
+        "required": True,
+        "schema": {"type": "string"},
+    },
     "Idempotent-Replayed": {
         "description": "Present and true when this is the stored answer to an earlier request.",
         "schema": {"type": "string", "enum": ["true"]},
@@ -252,7 +293,13 @@ _ERROR_RESPONSES: dict[int, _ErrorResponse] = {
     401: _ErrorResponse(
         "Unauthorized", "The bearer token is missing, invalid or expired.", "Error"
     ),
-    403: _ErrorResponse("Forbidden", "The token is valid but does not allow this action.", "Error"),
+    403: _ErrorResponse(
+        "Forbidden",
+        "The credentials are valid but do not allow this action: the role forbids it "
+        "(forbidden), or they lack a scope (insufficient_scope, with a WWW-Authenticate "
+        "challenge naming it).",
+        "Error",
+    ),
     404: _ErrorResponse("NotFound", "No such resource.", "Error"),
     409: _ErrorResponse(
         "Conflict", "The request conflicts with the resource's current state.", "ConflictError"
@@ -305,12 +352,24 @@ def build_spec(app: Flask) -> dict[str, Any]:
 def _add_components(spec: APISpec) -> None:
     """Register the security scheme and the schemas, headers and responses that routes share."""
     spec.components.security_scheme(
-        "bearerAuth",
+        _BEARER_SCHEME,
         {
             "type": "http",
             "scheme": "bearer",
             "bearerFormat": "JWT",
-            "description": "An access token from POST /api/v1/auth/login.",
+            "description": "An access token from POST /api/v1/auth/login. Its `scope` claim "
+            "lists what it may do; each operation names the scopes it needs:\n\n"
+            + "\n".join(f"* `{name}`: {meaning}" for name, meaning in SCOPES.items()),
+        },
+    )
+    spec.components.security_scheme(
+        _API_KEY_SCHEME,
+        {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-API-Key",
+            "description": "An API key from POST /api/v1/api-keys (also accepted as "
+            "`Authorization: ApiKey <key>`), on the operations that name their scopes.",
         },
     )
     for name, schema in _SCHEMAS.items():
@@ -414,7 +473,7 @@ def _declared_parts(spec: APISpec, operation: Operation, endpoint: str) -> dict[
     parts: dict[str, Any] = {
         "tags": [operation.tag or endpoint.split(".", 1)[0]],
         # An empty list says "public" out loud, where a missing one would leave it implied.
-        "security": _BEARER_AUTH if operation.bearer else [],
+        "security": _security(operation),
         "responses": _responses(operation, endpoint),
     }
     if parameters:
@@ -425,6 +484,18 @@ def _declared_parts(spec: APISpec, operation: Operation, endpoint: str) -> dict[
             media["example"] = operation.example
         parts["requestBody"] = {"required": operation.body_required, "content": {_JSON: media}}
     return parts
+
+
+def _security(operation: Operation) -> list[dict[str, list[str]]]:
+    """Who may call the operation: a token or, where it names its scopes, an API key too.
+
+    OpenAPI 3.1 lets a requirement of a non-OAuth scheme name the scopes (roles) it needs, so
+    the scopes stay on the schemes clients already use instead of a second, OAuth-only one.
+    """
+    if operation.scopes:
+        scopes = list(operation.scopes)
+        return [{_BEARER_SCHEME: scopes}, {_API_KEY_SCHEME: scopes}]
+    return [{_BEARER_SCHEME: []}] if operation.bearer else []
 
 
 def _body_schema(spec: APISpec, body: SchemaRef, partial: bool) -> Any:

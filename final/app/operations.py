@@ -43,6 +43,8 @@ class Operation:
     parameters: tuple[str, ...] = ()
     headers: tuple[str, ...] = ()
     bearer: bool = False
+    # The scopes the view needs (``scopes_required``); a view with scopes also takes an API key.
+    scopes: tuple[str, ...] = ()
     cached: bool = False
 
 

@@ -4,17 +4,23 @@ Left alone, the extension answers a bad token with 422 and its own body. Every l
 401 in the API's error shape instead, with a code that says what to do next: sign in
 (``unauthorized``, ``token_expired``, ``token_revoked``) or stop sending a broken one
 (``invalid_token``).
+
+The key loaders sign each token with the current key of signing_keys.py, name it in the token's
+``kid`` header, and verify a token with the key its ``kid`` names, while that key is trusted.
 """
 
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from flask import Flask, Response
+from jwt import InvalidTokenError
 
 from app.blocklist import init_blocklist
 from app.errors import error_response
 from app.extensions import jwt
-from app.models import User
-from app.services import auth
+from app.models import OAuthClient, User
+from app.services import auth, clients
+from app.signing_keys import current_keyring, init_signing_keys, utc_now
 
 JwtDict = dict[str, Any]
 
@@ -55,8 +61,18 @@ def invalid_token_claims(_header: JwtDict, _payload: JwtDict) -> Response:
     return error_response(401, "invalid_token", "The token is invalid.")
 
 
-def load_user(_header: JwtDict, payload: JwtDict) -> User | None:
-    """The user a token speaks for, or None (then the request is refused)."""
+def load_user(_header: JwtDict, payload: JwtDict) -> User | OAuthClient | None:
+    """Who a token speaks for: a user, or a service client; None refuses the request.
+
+    A token an OAuth client obtained names it in ``client_id``: once the client is revoked, the
+    token is refused, whether it acts for the client itself or for a member who delegated.
+    """
+    client_id = payload.get("client_id")
+    client = clients.active_client(str(client_id)) if client_id is not None else None
+    if client_id is not None and client is None:
+        return None
+    if str(payload.get("sub", "")).startswith(clients.CLIENT_SUBJECT_PREFIX):
+        return client
     return auth.load_token_user(payload)
 
 
@@ -65,9 +81,31 @@ def is_revoked(_header: JwtDict, payload: JwtDict) -> bool:
     return auth.is_token_revoked(payload)
 
 
+def signing_key(_identity: object) -> ec.EllipticCurvePrivateKey:
+    """The key that signs every new token: the keyring's current one."""
+    return current_keyring().current.private_key
+
+
+def signing_key_header(_identity: object) -> dict[str, str]:
+    """Name the signing key in the token's header, so a verifier knows which key to use."""
+    return {"kid": current_keyring().current.kid}
+
+
+def verifying_key(header: JwtDict, _payload: JwtDict) -> ec.EllipticCurvePublicKey:
+    """The public key the token's ``kid`` names; unknown or retired keys make it invalid."""
+    key = current_keyring().find(header.get("kid"), utc_now())
+    if key is None:
+        raise InvalidTokenError("The token's signing key is unknown or retired.")
+    return key.private_key.public_key()
+
+
 def register_token_callbacks(app: Flask) -> None:
     """Choose the token blocklist and register every loader on the JWT extension."""
     init_blocklist(app)
+    init_signing_keys(app)
+    jwt.encode_key_loader(signing_key)
+    jwt.additional_headers_loader(signing_key_header)
+    jwt.decode_key_loader(verifying_key)
     jwt.unauthorized_loader(unauthorized)
     jwt.invalid_token_loader(invalid_token)
     jwt.expired_token_loader(expired_token)

@@ -39,6 +39,8 @@ sys.path.insert(0, str(FINAL))
 from tests.isolation import leased_redis_database, postgres_schema  # noqa: E402
 from tests.served import free_port, migrated_app, stop  # noqa: E402
 
+from app.signing_keys import generate_key, private_pem  # noqa: E402
+
 BOOKS = 200
 AUTHORS = 40
 LIST = "/api/v1/books?per_page=20"
@@ -106,6 +108,7 @@ def chosen_backend(scratch: Path) -> Iterator[Backend]:
     secrets_env = {
         "SECRET_KEY": secrets.token_urlsafe(48),
         "JWT_SECRET_KEY": secrets.token_urlsafe(48),
+        "JWT_PRIVATE_KEY": private_pem(generate_key()),
         "FLASK_SKIP_DOTENV": "1",
         "METRICS_ENABLED": "0",
         "LOG_LEVEL": "INFO",

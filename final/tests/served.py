@@ -33,6 +33,7 @@ from flask import Flask
 
 from app import create_app
 from app.extensions import db
+from app.signing_keys import generate_key, private_pem
 
 FINAL = Path(__file__).resolve().parents[1]
 MIGRATIONS = str(FINAL / "migrations")
@@ -124,6 +125,7 @@ def production_environment(*, database_url: str, redis_url: str | None) -> dict[
         "DATABASE_URL": database_url,
         "SECRET_KEY": secrets.token_urlsafe(48),
         "JWT_SECRET_KEY": secrets.token_urlsafe(48),
+        "JWT_PRIVATE_KEY": private_pem(generate_key()),
         "FLASK_SKIP_DOTENV": "1",
         "LOG_LEVEL": "WARNING",
     }
@@ -204,11 +206,12 @@ def stop(process: subprocess.Popen[Any]) -> None:
 def migrated_app(database_url: str, environment: Mapping[str, str]) -> Iterator[Flask]:
     """Migrate the database as a deploy step would, and yield an in-process app on it.
 
-    The app shares the server's JWT secret, so it can create users and mint their tokens.
+    The app shares the server's signing key, so it can create users and mint their tokens.
     """
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TEST_DATABASE_URL", database_url)
         patch.setenv("JWT_SECRET_KEY", environment["JWT_SECRET_KEY"])
+        patch.setenv("JWT_PRIVATE_KEY", environment["JWT_PRIVATE_KEY"])
         patch.delenv("REDIS_URL", raising=False)
         app = create_app("testing")
     with app.app_context():

@@ -22,9 +22,11 @@ from app.services import users
 
 
 @pytest.fixture
-def development_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+def development_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Flask]:
     """The development configuration, on an in-memory database instead of library.db."""
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    # Its signing keys go to a scratch folder, not the working tree's instance/.
+    monkeypatch.setenv("JWT_KEYS_DIR", str(tmp_path / "jwt-keys"))
     # Flask sets the shared "app" logger to DEBUG for a debug app; later apps must not inherit it.
     app_logger = logging.getLogger("app")
     level = app_logger.level

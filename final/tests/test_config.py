@@ -30,6 +30,7 @@ def production_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     monkeypatch.setenv("JWT_SECRET_KEY", STRONG_JWT_SECRET)
     monkeypatch.setenv("DATABASE_URL", POSTGRES_URL)
     monkeypatch.setenv("REDIS_URL", "redis://redis.internal:6379/0")
+    monkeypatch.setenv("JWT_KEYS_DIR", "/run/secrets/jwt-keys")
     return monkeypatch
 
 

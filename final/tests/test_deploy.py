@@ -33,6 +33,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from app.config import ConfigError, load_config
+from app.signing_keys import generate_key, private_pem
 
 FINAL = Path(__file__).resolve().parents[1]
 # The workshop repository around final/, when there is one (a learner's copy has none).
@@ -310,9 +311,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             "REDIS_URL": redis_url,
             "SECRET_KEY": secrets.token_urlsafe(48),
             "JWT_SECRET_KEY": secrets.token_urlsafe(48),
+            "JWT_PRIVATE_KEY": private_pem(generate_key()),
         }
     else:
-        env |= {"APP_CONFIG": "development", "DATABASE_URL": f"sqlite:///{workdir / 'app.db'}"}
+        env |= {
+            "APP_CONFIG": "development",
+            "DATABASE_URL": f"sqlite:///{workdir / 'app.db'}",
+            "JWT_KEYS_DIR": str(workdir / "jwt-keys"),
+        }
     log = workdir / "server.log"
     with log.open("w") as output:
         process = subprocess.Popen(  # noqa: S603  (the Dockerfile's own command)

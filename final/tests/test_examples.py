@@ -1,9 +1,9 @@
 """The document's examples are real: each request example, sent to the app, gets an answer shaped
 like the documented response example, and each body refusal the document lists really happens.
 
-The replay runs on the seed data, signed in with the role each operation needs: staff for an
-operation that may answer 403, the example's own user (registered by the register example) for
-the rest.
+The replay runs on the seed data, signed in with the role each operation needs: an admin for an
+operation whose scopes only admins hold, staff for one that may answer 403, the example's own
+user (registered by the register example) for the rest.
 """
 
 from __future__ import annotations
@@ -18,10 +18,12 @@ from contract_checks import JSON, check_response
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app.scopes import LIBRARIAN_SCOPES
 from app.services.seed import seed_database
 
 HTTP_METHODS = ("get", "put", "post", "patch", "delete")
 STAFF = {"email": "librarian@library.test", "password": "library-pass"}
+ADMIN = {"email": "admin@library.test", "password": "library-pass"}
 # Register first (it creates the user the other examples sign in as), sign out last.
 FIRST = ("/api/v1/auth/register", "/api/v1/auth/login")
 LAST = ("/api/v1/auth/logout",)
@@ -49,6 +51,11 @@ def replay_order(entry: tuple[str, str, dict[str, Any]]) -> tuple[int, str, str]
     path, method, _ = entry
     rank = 0 if path in FIRST else 2 if path in LAST else 1
     return rank, FIRST.index(path) if path in FIRST else 0, f"{path} {method}"
+
+
+def scopes_needed(operation: dict[str, Any]) -> set[str]:
+    """The scopes the operation's security requirements name."""
+    return {scope for need in operation["security"] for scopes in need.values() for scope in scopes}
 
 
 def sign_in(client: FlaskClient, credentials: dict[str, str]) -> dict[str, Any]:
@@ -80,6 +87,7 @@ def test_each_request_example_gets_an_answer_shaped_like_the_documented_one(
     replayed = []
     user: dict[str, Any] = {}
     staff = bearer(sign_in(client, STAFF)["access_token"])
+    admin = bearer(sign_in(client, ADMIN)["access_token"])
     for path, method, operation in sorted(operations(document), key=replay_order):
         media = operation.get("requestBody", {}).get("content", {}).get(JSON, {})
         if "example" not in media:
@@ -91,7 +99,10 @@ def test_each_request_example_gets_an_answer_shaped_like_the_documented_one(
         headers = {}
         if operation["security"]:
             needs_staff = "403" in operation["responses"] and "user_id" not in path
-            headers = staff if needs_staff else bearer(user["tokens"]["access_token"])
+            if not scopes_needed(operation) <= LIBRARIAN_SCOPES:
+                headers = admin
+            else:
+                headers = staff if needs_staff else bearer(user["tokens"]["access_token"])
         url = re.sub(r"\{user_id\}", str(user.get("id")), path)
         response = client.open(
             re.sub(r"\{\w+\}", "1", url), method=method.upper(), json=example, headers=headers

@@ -10,6 +10,7 @@ import threading
 import urllib.request
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -203,10 +204,14 @@ def restore_log_levels() -> Iterator[None]:
 
 
 def test_log_level_comes_from_the_environment(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], restore_log_levels: None
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    restore_log_levels: None,
+    tmp_path: Path,
 ) -> None:
     monkeypatch.setenv("LOG_LEVEL", "warning")
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("JWT_KEYS_DIR", str(tmp_path / "jwt-keys"))
     app = create_app("development")  # debug mode, where Flask alone would log at DEBUG
     capsys.readouterr()
     app.logger.info("routine detail")

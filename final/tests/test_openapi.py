@@ -61,12 +61,16 @@ def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, A
 
 
 def api_rules(app: Flask) -> list[Rule]:
-    """The URL rules that make up the API: no static files, Swagger UI assets or metrics."""
+    """The URL rules that make up the API: no static files, Swagger UI assets or metrics.
+
+    Nor the OAuth 2 endpoints: they follow RFC 6749 and describe themselves in their RFC 8414
+    metadata (test_oauth_clients.py checks it).
+    """
     return [
         rule
         for rule in app.url_map.iter_rules()
         if rule.endpoint not in {"static", "metrics"}
-        and not rule.endpoint.startswith("swagger_ui.")
+        and not rule.endpoint.startswith(("swagger_ui.", "oauth."))
     ]
 
 

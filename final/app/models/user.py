@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.models.base import Base, TimestampMixin
 
 if TYPE_CHECKING:
+    from app.models.api_key import ApiKey
     from app.models.idempotency import IdempotencyKey
     from app.models.loan import Loan
 
@@ -63,6 +64,9 @@ class User(TimestampMixin, Base):
     )
     idempotency_keys: Mapped[list[IdempotencyKey]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
+    )
+    api_keys: Mapped[list[ApiKey]] = relationship(
+        back_populates="owner", cascade="all, delete-orphan"
     )
 
     @property

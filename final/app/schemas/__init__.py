@@ -1,5 +1,12 @@
 """marshmallow schemas: ``load`` validates what comes in, ``dump`` shapes what goes out."""
 
+from app.schemas.api_keys import (
+    ApiKeyCreateSchema,
+    ApiKeyListQuerySchema,
+    ApiKeyPageSchema,
+    ApiKeySchema,
+    NewApiKeySchema,
+)
 from app.schemas.auth import LoginSchema, LogoutSchema, RegisterSchema, TokenPairSchema
 from app.schemas.authors import (
     AuthorInputSchema,
@@ -8,6 +15,15 @@ from app.schemas.authors import (
     AuthorSchema,
 )
 from app.schemas.books import BookInputSchema, BookListQuerySchema, BookPageSchema, BookSchema
+from app.schemas.clients import (
+    ClientCreateSchema,
+    ClientListQuerySchema,
+    ClientPageSchema,
+    ClientSchema,
+    GrantListSchema,
+    GrantSchema,
+    IssuedSecretSchema,
+)
 from app.schemas.loans import (
     LoanCreateSchema,
     LoanListQuerySchema,
@@ -18,6 +34,10 @@ from app.schemas.loans import (
 from app.schemas.users import UserListQuerySchema, UserPageSchema, UserSchema, UserUpdateSchema
 
 __all__ = [
+    "ApiKeyCreateSchema",
+    "ApiKeyListQuerySchema",
+    "ApiKeyPageSchema",
+    "ApiKeySchema",
     "AuthorInputSchema",
     "AuthorListQuerySchema",
     "AuthorPageSchema",
@@ -26,12 +46,20 @@ __all__ = [
     "BookListQuerySchema",
     "BookPageSchema",
     "BookSchema",
+    "ClientCreateSchema",
+    "ClientListQuerySchema",
+    "ClientPageSchema",
+    "ClientSchema",
+    "GrantListSchema",
+    "GrantSchema",
+    "IssuedSecretSchema",
     "LoanCreateSchema",
     "LoanListQuerySchema",
     "LoanPageSchema",
     "LoanSchema",
     "LoginSchema",
     "LogoutSchema",
+    "NewApiKeySchema",
     "RegisterSchema",
     "TokenPairSchema",
     "UserListQuerySchema",

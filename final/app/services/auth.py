@@ -27,6 +27,7 @@ from app.ids import MAX_ID
 from app.models import RevokedToken, User
 from app.models.base import utc_now
 from app.models.user import normalise_email
+from app.scopes import ROLE_SCOPES, format_scope, parse_scope
 
 Claims = dict[str, Any]
 
@@ -105,9 +106,18 @@ def authenticate(*, email: str, password: str) -> User:
     return signed_in
 
 
-def issue_tokens(user: User) -> TokenPair:
-    """A new access token and refresh token for ``user``."""
-    claims = {"role": user.role, "ver": user.token_version, "key": user.token_key}
+def issue_tokens(user: User, *, scopes: frozenset[str] | None = None) -> TokenPair:
+    """A new access token and refresh token for ``user``, granted ``scopes`` (their role's).
+
+    Both tokens carry the grant: a refreshed pair may do no more than the pair it replaces.
+    """
+    granted = ROLE_SCOPES[user.role] if scopes is None else scopes
+    claims = {
+        "role": user.role,
+        "ver": user.token_version,
+        "key": user.token_key,
+        "scope": format_scope(granted),
+    }
     identity = str(user.id)
     expires = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
     return TokenPair(
@@ -124,7 +134,9 @@ def refresh_tokens(*, user: User, claims: Claims) -> TokenPair:
         revoke_all_tokens(user)
         raise Unauthorized("The token has been revoked; sign in again.", code="token_revoked")
     db.session.commit()
-    return issue_tokens(user)
+    # The new pair keeps the old grant, less what the user's role no longer allows.
+    scopes = parse_scope(claims.get("scope")) & ROLE_SCOPES[user.role]
+    return issue_tokens(user, scopes=scopes)
 
 
 def logout(*, user: User, access_claims: Claims, refresh_token: str | None) -> None:

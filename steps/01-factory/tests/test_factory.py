@@ -23,6 +23,14 @@ def test_index_links_to_the_books_collection(client: FlaskClient) -> None:
 
 
 @pytest.mark.task("01.1")
+def test_index_gives_the_url_template_of_each_item(client: FlaskClient) -> None:
+    templates = client.get("/api/v1/").get_json()["templates"]
+    assert templates == {"book": "/api/v1/books/{id}"}
+    book = client.get(templates["book"].replace("{id}", "1"))
+    assert book.status_code == 200
+
+
+@pytest.mark.task("01.1")
 def test_books_are_mounted_under_api_v1(client: FlaskClient) -> None:
     response = client.get("/api/v1/books")
     assert response.status_code == 200

@@ -14,7 +14,7 @@ from flask import request
 from app.errors import ValidationFailed
 from app.ids import MAX_ID
 from app.models import Author, Book, Loan, User
-from app.pagination import Page
+from app.pagination import Page, page_links
 
 T = TypeVar("T")
 DEFAULT_PER_PAGE = 20
@@ -155,10 +155,11 @@ def loan_body(loan: Loan) -> dict[str, Any]:
 
 
 def page_body(page: Page[T], item_body: Callable[[T], dict[str, Any]]) -> dict[str, Any]:
-    """The envelope of every collection: the items and where this page sits."""
+    """The envelope of every collection: the items, where this page sits and links to the others."""
     return {
         "items": [item_body(item) for item in page.items],
         "page": page.page,
         "per_page": page.per_page,
         "total": page.total,
+        "links": page_links(page),
     }

@@ -30,6 +30,24 @@ def test_index_links_to_the_books_collection(client: FlaskClient) -> None:
 
 
 @pytest.mark.task("01.1")
+def test_index_gives_the_url_template_of_each_item(
+    client: FlaskClient, make_book: MakeBook
+) -> None:
+    book_id = make_book()
+    templates = client.get("/api/v1/").get_json()["templates"]
+    assert templates == {
+        "user": "/api/v1/users/{id}",
+        "user_loans": "/api/v1/users/{id}/loans",
+        "author": "/api/v1/authors/{id}",
+        "book": "/api/v1/books/{id}",
+        "loan": "/api/v1/loans/{id}",
+    }
+    book = client.get(templates["book"].replace("{id}", str(book_id)))
+    assert book.status_code == 200
+    assert book.get_json()["id"] == book_id
+
+
+@pytest.mark.task("01.1")
 @pytest.mark.task("02.1")
 def test_books_are_mounted_under_api_v1(client: FlaskClient) -> None:
     response = client.get("/api/v1/books")

@@ -43,11 +43,73 @@ def test_per_page_of_100_is_allowed(client: FlaskClient, five_books: list[int]) 
     assert client.get("/api/v1/books?per_page=100").get_json()["per_page"] == 100
 
 
+def test_a_middle_page_links_to_every_neighbour(client: FlaskClient, five_books: list[int]) -> None:
+    response = client.get("/api/v1/books?page=2&per_page=2")
+    assert response.get_json()["links"] == {
+        "self": "/api/v1/books?page=2&per_page=2",
+        "first": "/api/v1/books?page=1&per_page=2",
+        "prev": "/api/v1/books?page=1&per_page=2",
+        "next": "/api/v1/books?page=3&per_page=2",
+        "last": "/api/v1/books?page=3&per_page=2",
+    }
+    assert response.headers["Link"] == (
+        '</api/v1/books?page=2&per_page=2>; rel="self", '
+        '</api/v1/books?page=1&per_page=2>; rel="first", '
+        '</api/v1/books?page=1&per_page=2>; rel="prev", '
+        '</api/v1/books?page=3&per_page=2>; rel="next", '
+        '</api/v1/books?page=3&per_page=2>; rel="last"'
+    )
+
+
+def test_following_next_visits_every_item_once(client: FlaskClient, five_books: list[int]) -> None:
+    seen: list[int] = []
+    url: str | None = "/api/v1/books?per_page=2"
+    while url is not None:
+        body = client.get(url).get_json()
+        seen += [book["id"] for book in body["items"]]
+        url = body["links"].get("next")
+    assert seen == five_books
+
+
+def test_the_first_page_has_no_prev_and_the_last_no_next(
+    client: FlaskClient, five_books: list[int]
+) -> None:
+    first = client.get("/api/v1/books?per_page=2").get_json()["links"]
+    last = client.get("/api/v1/books?page=3&per_page=2").get_json()["links"]
+    assert "prev" not in first
+    assert first["next"] == "/api/v1/books?page=2&per_page=2"
+    assert "next" not in last
+    assert last["prev"] == "/api/v1/books?page=2&per_page=2"
+
+
+def test_a_page_past_the_end_leads_back_to_the_last_page(
+    client: FlaskClient, five_books: list[int]
+) -> None:
+    links = client.get("/api/v1/books?page=9&per_page=2").get_json()["links"]
+    assert links["prev"] == links["last"] == "/api/v1/books?page=3&per_page=2"
+    assert "next" not in links
+
+
+def test_links_keep_the_filters_and_the_sort(client: FlaskClient, five_books: list[int]) -> None:
+    links = client.get("/api/v1/books?sort=-title&q=title&per_page=2").get_json()["links"]
+    assert links["next"] == "/api/v1/books?page=2&per_page=2&q=title&sort=-title"
+
+
 @pytest.mark.parametrize("path", COLLECTIONS)
 def test_every_collection_answers_the_same_envelope(client: FlaskClient, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 200
-    assert response.get_json() == {"items": [], "page": 1, "per_page": 20, "total": 0}
+    assert response.get_json() == {
+        "items": [],
+        "page": 1,
+        "per_page": 20,
+        "total": 0,
+        "links": {
+            "self": f"{path}?page=1&per_page=20",
+            "first": f"{path}?page=1&per_page=20",
+            "last": f"{path}?page=1&per_page=20",
+        },
+    }
 
 
 def sort_case(query: str) -> object:

@@ -1,19 +1,26 @@
 """One page of a query: ``?page=``, ``?per_page=`` and ``?sort=`` work the same on every collection.
 
 The total is counted first, so a page past the end answers an empty list without asking the
-database for an offset it could not even represent.
+database for an offset it could not even represent. Every page links to its neighbours, in its
+body and in a ``Link`` header, so a client follows ``next`` instead of building URLs itself.
 """
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
+from urllib.parse import urlencode
 
+from flask import request
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.extensions import db
 
 T = TypeVar("T")
+# What a list view returns: the page's body and the headers that go with it.
+PageAnswer = tuple[dict[str, Any], dict[str, str]]
+_PAGING = frozenset({"page", "per_page"})
 
 
 @dataclass(frozen=True)
@@ -52,3 +59,37 @@ def apply_sort(
         column = columns[sort.removeprefix("-")]
         statement = statement.order_by(column.desc() if sort.startswith("-") else column.asc())
     return statement.order_by(tie_breaker.asc())
+
+
+def page_links(page: Page[Any]) -> dict[str, str]:
+    """The URLs of this page, the first, the previous, the next and the last (RFC 8288 names).
+
+    Each is this request's path with ``page`` and ``per_page`` first, then the rest of its query
+    in sorted order: filters and sort travel along, and one query always gives the same URLs.
+    ``prev`` and ``next`` are left out where there is no such page; from a page past the end,
+    ``prev`` leads back to the last one.
+    """
+    last = max(1, math.ceil(page.total / page.per_page))
+    numbers = {"self": page.page, "first": 1}
+    if page.page > 1:
+        numbers["prev"] = min(page.page - 1, last)
+    if page.page < last:
+        numbers["next"] = page.page + 1
+    numbers["last"] = last
+    return {relation: _page_url(number, page.per_page) for relation, number in numbers.items()}
+
+
+def _page_url(number: int, per_page: int) -> str:
+    """This request's URL, root-relative, for page ``number`` of ``per_page`` items."""
+    others = sorted(item for item in request.args.items(multi=True) if item[0] not in _PAGING)
+    return f"{request.path}?{urlencode([('page', number), ('per_page', per_page), *others])}"
+
+
+def with_link_header(body: dict[str, Any]) -> PageAnswer:
+    """A page's body, and its ``links`` again as an RFC 8288 ``Link`` header.
+
+    The header lets a client (or an HTTP library that parses ``Link``) page through a collection
+    without reading the body; a view returns the pair and Flask sets the header.
+    """
+    header = ", ".join(f'<{url}>; rel="{relation}"' for relation, url in body["links"].items())
+    return body, {"Link": header}

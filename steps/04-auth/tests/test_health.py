@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import MakeBook
 from flask.testing import FlaskClient
 
 from app import create_app
@@ -27,3 +28,20 @@ def test_index_links_every_collection(client: FlaskClient) -> None:
     assert links["authors"] == "/api/v1/authors"
     assert links["loans"] == "/api/v1/loans"
     assert links["users"] == "/api/v1/users"
+
+
+def test_index_gives_the_url_template_of_each_item(
+    client: FlaskClient, make_book: MakeBook
+) -> None:
+    book_id = make_book()
+    templates = client.get("/api/v1/").get_json()["templates"]
+    assert templates == {
+        "user": "/api/v1/users/{id}",
+        "user_loans": "/api/v1/users/{id}/loans",
+        "author": "/api/v1/authors/{id}",
+        "book": "/api/v1/books/{id}",
+        "loan": "/api/v1/loans/{id}",
+    }
+    book = client.get(templates["book"].replace("{id}", str(book_id)))
+    assert book.status_code == 200
+    assert book.get_json()["id"] == book_id

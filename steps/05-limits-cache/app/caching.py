@@ -69,11 +69,17 @@ def cache_key(query_schema: Schema | None) -> str:
 
 @dataclass(frozen=True)
 class CachedAnswer:
-    """A cached 200: the catalogue version it was made under, its JSON body and that body's ETag."""
+    """A cached 200: the catalogue version it was made under, its JSON body and that body's ETag.
+
+    ``link`` is the page's ``Link`` header (None for a single item): the body alone would replay
+    a page without it. The ETag hashes the body only, which is enough, because the header repeats
+    the body's ``links``.
+    """
 
     version: str
     etag: str
     body: bytes
+    link: str | None = None
 
 
 def cached_with_etag(
@@ -95,6 +101,8 @@ def cached_with_etag(
                 version = invalidate_catalog()
             if isinstance(entry, CachedAnswer) and entry.version == version:
                 response = current_app.response_class(entry.body, mimetype="application/json")
+                if entry.link is not None:
+                    response.headers["Link"] = entry.link
             else:
                 response = current_app.make_response(view(*args, **kwargs))
                 if response.status_code != 200:
@@ -102,7 +110,10 @@ def cached_with_etag(
                 body = response.get_data()
                 # Hash once, when the answer is made; every hit then reuses the stored ETag.
                 entry = CachedAnswer(
-                    version=version, etag=hashlib.sha256(body).hexdigest(), body=body
+                    version=version,
+                    etag=hashlib.sha256(body).hexdigest(),
+                    body=body,
+                    link=response.headers.get("Link"),
                 )
                 _cache_set(key, entry)
             # A client that already holds this version gets an empty 304, not the body again.

@@ -121,6 +121,20 @@ def test_cached_reads_carry_an_etag_and_answer_304_when_unchanged(
     assert client.get(path, headers={"If-None-Match": '"stale"'}).status_code == 200
 
 
+def test_a_cached_page_replays_its_link_header(
+    app: Flask, client: FlaskClient, make_book: MakeBook
+) -> None:
+    book_id = make_book(title="Original")
+    make_book()
+    first = client.get("/api/v1/books?per_page=1")
+    rename_behind_the_apps_back(app, book_id, "Changed")
+    again = client.get("/api/v1/books?per_page=1")
+    assert "Original" in again.get_data(as_text=True)
+    assert again.headers["Link"] == first.headers["Link"]
+    assert 'rel="next"' in again.headers["Link"]
+    assert again.headers["ETag"] == first.headers["ETag"]
+
+
 def test_etag_changes_when_the_data_does(
     client: FlaskClient, staff: dict[str, str], make_book: MakeBook
 ) -> None:

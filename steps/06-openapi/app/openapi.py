@@ -61,8 +61,8 @@ A small library: users borrow books written by authors.
   refresh token the same way.
 * **Errors**: every error answers `{code, message, details, request_id}`. On 422, `details` maps
   each invalid field to its messages.
-* **Collections** answer `{items, page, per_page, total}` and take `page`, `per_page` (1 to 100)
-  and `sort`.
+* **Collections** answer `{items, page, per_page, total, links}` and take `page`, `per_page`
+  (1 to 100) and `sort`; `links` (and the `Link` header) give the URLs of the next and other pages.
 * **Caching**: cached reads carry an `ETag`; send it back in `If-None-Match` to get a 304.
 * **Rate limits**: a 429 carries `Retry-After` (seconds).
 * Every response carries `X-Request-ID`; quote it when you report a problem.
@@ -118,13 +118,18 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
     },
     "ApiIndex": {
         "type": "object",
-        "required": ["name", "version", "links"],
+        "required": ["name", "version", "links", "templates"],
         "properties": {
             "name": {"type": "string"},
             "version": {"type": "string"},
             "links": {
                 "type": "object",
                 "description": "The path of each collection and document, by name.",
+                "additionalProperties": {"type": "string"},
+            },
+            "templates": {
+                "type": "object",
+                "description": "The RFC 6570 URI template of each item, as in /api/v1/books/{id}.",
                 "additionalProperties": {"type": "string"},
             },
         },
@@ -183,6 +188,14 @@ _HEADERS: dict[str, dict[str, Any]] = {
     },
     "ETag": {
         "description": "The representation's version; send it back in If-None-Match.",
+        "required": True,
+        "schema": {"type": "string"},
+    },
+    "Link": {
+        "description": (
+            "RFC 8288 links to this page and to the first, previous, next and last ones, the"
+            ' same URLs as the body\'s links: <url>; rel="next", ...'
+        ),
         "required": True,
         "schema": {"type": "string"},
     },

@@ -13,7 +13,7 @@ from flask_jwt_extended import get_jwt
 from app.extensions import client_address, limiter
 from app.models.user import normalise_email
 from app.operations import operation
-from app.permissions import current_user, login_required, refresh_token_required
+from app.permissions import current_user, login_required, refresh_token_required, scopes_required
 from app.schemas import LoginSchema, LogoutSchema, RegisterSchema, TokenPairSchema, UserSchema
 from app.schemas.common import dump
 from app.services import auth, users
@@ -159,6 +159,7 @@ def logout() -> Response:
 
 @auth_bp.get("/me")
 @login_required
+@scopes_required("users:read")
 @operation(response=UserSchema)
 def me() -> dict[str, Any]:
     """The signed-in user."""

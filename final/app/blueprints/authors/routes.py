@@ -7,7 +7,8 @@ from flask import Blueprint, Response, request
 from app.caching import cached_with_etag
 from app.models.user import STAFF_ROLES
 from app.operations import operation
-from app.permissions import roles_required
+from app.pagination import PageAnswer, with_link_header
+from app.permissions import roles_required, scopes_required
 from app.schemas import AuthorInputSchema, AuthorListQuerySchema, AuthorPageSchema, AuthorSchema
 from app.schemas.common import dump
 from app.services import authors
@@ -25,11 +26,11 @@ AUTHOR_EXAMPLE = {"id": 1, "name": "Mary Shelley", "birth_year": 1797}
 
 @authors_bp.get("")
 @cached_with_etag(query=author_query_schema)
-@operation(query=AuthorListQuerySchema, response=AuthorPageSchema)
-def list_authors() -> dict[str, Any]:
+@operation(query=AuthorListQuerySchema, response=AuthorPageSchema, headers=["Link"])
+def list_authors() -> PageAnswer:
     """List authors, a page at a time."""
     query = author_query_schema.load(request.args)
-    return dump(author_page_schema, authors.list_authors(**query))
+    return with_link_header(dump(author_page_schema, authors.list_authors(**query)))
 
 
 @authors_bp.get("/<id:author_id>")
@@ -42,6 +43,7 @@ def get_author(author_id: int) -> dict[str, Any]:
 
 @authors_bp.post("")
 @roles_required(*STAFF_ROLES)
+@scopes_required("catalog:write")
 @operation(
     body=AuthorInputSchema,
     response=AuthorSchema,
@@ -57,6 +59,7 @@ def create_author() -> tuple[dict[str, Any], int]:
 
 @authors_bp.patch("/<id:author_id>")
 @roles_required(*STAFF_ROLES)
+@scopes_required("catalog:write")
 @operation(
     body=AuthorInputSchema,
     partial=True,
@@ -74,6 +77,7 @@ def update_author(author_id: int) -> dict[str, Any]:
 
 @authors_bp.delete("/<id:author_id>")
 @roles_required(*STAFF_ROLES)
+@scopes_required("catalog:write")
 @operation(status=204, errors=[404, 409])
 def delete_author(author_id: int) -> Response:
     """Delete an author who has no books (librarians and admins)."""

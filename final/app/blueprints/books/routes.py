@@ -7,7 +7,8 @@ from flask import Blueprint, Response, request
 from app.caching import cached_with_etag
 from app.models.user import STAFF_ROLES
 from app.operations import operation
-from app.permissions import roles_required
+from app.pagination import PageAnswer, with_link_header
+from app.permissions import roles_required, scopes_required
 from app.schemas import BookInputSchema, BookListQuerySchema, BookPageSchema, BookSchema
 from app.schemas.common import dump
 from app.services import books
@@ -35,11 +36,11 @@ BOOK_EXAMPLE = {
 
 @books_bp.get("")
 @cached_with_etag(query=book_query_schema)
-@operation(query=BookListQuerySchema, response=BookPageSchema)
-def list_books() -> dict[str, Any]:
+@operation(query=BookListQuerySchema, response=BookPageSchema, headers=["Link"])
+def list_books() -> PageAnswer:
     """List books, a page at a time, filtered by text, author or availability."""
     query = book_query_schema.load(request.args)
-    return dump(book_page_schema, books.list_books(**query))
+    return with_link_header(dump(book_page_schema, books.list_books(**query)))
 
 
 @books_bp.get("/<id:book_id>")
@@ -52,6 +53,7 @@ def get_book(book_id: int) -> dict[str, Any]:
 
 @books_bp.post("")
 @roles_required(*STAFF_ROLES)
+@scopes_required("catalog:write")
 @operation(
     body=BookInputSchema,
     response=BookSchema,
@@ -74,6 +76,7 @@ def create_book() -> tuple[dict[str, Any], int]:
 
 @books_bp.patch("/<id:book_id>")
 @roles_required(*STAFF_ROLES)
+@scopes_required("catalog:write")
 @operation(
     body=BookInputSchema,
     partial=True,
@@ -91,6 +94,7 @@ def update_book(book_id: int) -> dict[str, Any]:
 
 @books_bp.delete("/<id:book_id>")
 @roles_required(*STAFF_ROLES)
+@scopes_required("catalog:write")
 @operation(status=204, errors=[404, 409])
 def delete_book(book_id: int) -> Response:
     """Delete a book and its loan history, unless a copy is on loan (librarians and admins)."""

@@ -11,7 +11,8 @@ from flask.typing import ResponseReturnValue
 
 from app.errors import ValidationFailed
 from app.operations import operation
-from app.permissions import current_user, login_required
+from app.pagination import PageAnswer, with_link_header
+from app.permissions import current_user, login_required, scopes_required
 from app.schemas import LoanCreateSchema, LoanListQuerySchema, LoanPageSchema, LoanSchema
 from app.schemas.common import dump
 from app.services import loans
@@ -50,6 +51,7 @@ def idempotency_key() -> str | None:
 
 @loans_bp.post("")
 @login_required
+@scopes_required("loans:write")
 @operation(
     body=LoanCreateSchema,
     response=LoanSchema,
@@ -83,15 +85,19 @@ def borrow_book() -> ResponseReturnValue:
 
 @loans_bp.get("")
 @login_required
-@operation(query=LoanListQuerySchema, response=LoanPageSchema)
-def list_loans() -> dict[str, Any]:
+@scopes_required("loans:read")
+@operation(query=LoanListQuerySchema, response=LoanPageSchema, headers=["Link"])
+def list_loans() -> PageAnswer:
     """List loans: your own, or everyone's if you are staff."""
     query = loan_query_schema.load(request.args)
-    return dump(loan_page_schema, loans.list_loans(viewer=current_user(), **query))
+    return with_link_header(
+        dump(loan_page_schema, loans.list_loans(viewer=current_user(), **query))
+    )
 
 
 @loans_bp.get("/<id:loan_id>")
 @login_required
+@scopes_required("loans:read")
 @operation(response=LoanSchema, errors=[404])
 def get_loan(loan_id: int) -> dict[str, Any]:
     """Fetch one of your loans (staff may fetch any)."""
@@ -100,6 +106,7 @@ def get_loan(loan_id: int) -> dict[str, Any]:
 
 @loans_bp.post("/<id:loan_id>/return")
 @login_required
+@scopes_required("loans:write")
 @operation(response=LoanSchema, errors=[404, 409])
 def return_loan(loan_id: int) -> dict[str, Any]:
     """Return a borrowed book (the borrower or staff)."""

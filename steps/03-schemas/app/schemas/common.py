@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validates
 from marshmallow.validate import Range
 
 from app.ids import MAX_ID
+from app.pagination import page_links
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -89,9 +90,27 @@ class PageQuerySchema(Schema):
         # END TASK
 
 
+class PageLinksSchema(Schema):
+    """Where a page sits: the URLs of this page and of the first, previous, next and last ones."""
+
+    # "self" is a name Python gives a meaning to; the attribute differs, the JSON key does not.
+    self_ = fields.String(required=True, data_key="self", attribute="self")
+    first = fields.String(required=True)
+    prev = fields.String(metadata={"description": "Absent on the first page."})
+    next = fields.String(metadata={"description": "Absent on the last page and past it."})
+    last = fields.String(required=True)
+
+
 class PageSchema(Schema):
     """The envelope of every collection; subclasses set ``items``."""
 
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)
     total = fields.Integer(required=True)
+    links = fields.Nested(PageLinksSchema, required=True)
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        """Take ``links`` from the request the page answers; every other field from the page."""
+        if attr == "links":
+            return page_links(obj)
+        return super().get_attribute(obj, attr, default)

@@ -7,9 +7,14 @@ index_bp = Blueprint("index", __name__)
 
 @index_bp.get("/")
 def index() -> dict[str, object]:
-    """Name the API and link to each collection."""
+    """Name the API, link to each collection and give the URL template of each item.
+
+    The templates are RFC 6570 URI templates: a client fills in ``{id}`` instead of gluing
+    strings together from what it guessed about the URL layout.
+    """
     return {
         "name": "Library API",
         "version": "v1",
         "links": {"books": url_for("books.list_books")},
+        "templates": {"book": url_for("books.list_books") + "/{id}"},
     }

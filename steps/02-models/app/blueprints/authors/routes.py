@@ -5,15 +5,16 @@ from typing import Any
 from flask import Blueprint, Response
 
 from app.bodies import AUTHOR_FIELDS, author_body, page_args, page_body, parse_body
+from app.pagination import PageAnswer, with_link_header
 from app.services import authors
 
 authors_bp = Blueprint("authors", __name__)
 
 
 @authors_bp.get("")
-def list_authors() -> dict[str, Any]:
+def list_authors() -> PageAnswer:
     """List authors, a page at a time."""
-    return page_body(authors.list_authors(**page_args()), author_body)
+    return with_link_header(page_body(authors.list_authors(**page_args()), author_body))
 
 
 @authors_bp.get("/<id:author_id>")

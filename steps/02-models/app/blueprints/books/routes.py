@@ -5,15 +5,16 @@ from typing import Any
 from flask import Blueprint, Response
 
 from app.bodies import BOOK_FIELDS, book_body, page_args, page_body, parse_body
+from app.pagination import PageAnswer, with_link_header
 from app.services import books
 
 books_bp = Blueprint("books", __name__)
 
 
 @books_bp.get("")
-def list_books() -> dict[str, Any]:
+def list_books() -> PageAnswer:
     """List books, a page at a time."""
-    return page_body(books.list_books(**page_args()), book_body)
+    return with_link_header(page_body(books.list_books(**page_args()), book_body))
 
 
 @books_bp.get("/<id:book_id>")

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint
 
 from app.bodies import LOAN_FIELDS, loan_body, page_args, page_body, parse_body
+from app.pagination import PageAnswer, with_link_header
 from app.services import loans, users
 
 loans_bp = Blueprint("loans", __name__)
@@ -23,9 +24,9 @@ def borrow_book() -> tuple[dict[str, Any], int]:
 
 
 @loans_bp.get("")
-def list_loans() -> dict[str, Any]:
+def list_loans() -> PageAnswer:
     """List loans, a page at a time."""
-    return page_body(loans.list_loans(**page_args()), loan_body)
+    return with_link_header(page_body(loans.list_loans(**page_args()), loan_body))
 
 
 @loans_bp.get("/<id:loan_id>")

@@ -13,15 +13,16 @@ from app.bodies import (
     parse_body,
     user_body,
 )
+from app.pagination import PageAnswer, with_link_header
 from app.services import loans, users
 
 users_bp = Blueprint("users", __name__)
 
 
 @users_bp.get("")
-def list_users() -> dict[str, Any]:
+def list_users() -> PageAnswer:
     """List users, a page at a time."""
-    return page_body(users.list_users(**page_args()), user_body)
+    return with_link_header(page_body(users.list_users(**page_args()), user_body))
 
 
 @users_bp.post("")
@@ -53,7 +54,7 @@ def delete_user(user_id: int) -> Response:
 
 
 @users_bp.get("/<id:user_id>/loans")
-def list_user_loans(user_id: int) -> dict[str, Any]:
+def list_user_loans(user_id: int) -> PageAnswer:
     """List one user's loans."""
     page = loans.list_user_loans(user_id=user_id, **page_args())
-    return page_body(page, loan_body)
+    return with_link_header(page_body(page, loan_body))

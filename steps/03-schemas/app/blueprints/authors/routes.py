@@ -4,6 +4,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from app.pagination import PageAnswer, with_link_header
 from app.schemas import AuthorInputSchema, AuthorListQuerySchema, AuthorPageSchema, AuthorSchema
 from app.schemas.common import dump
 from app.services import authors
@@ -17,10 +18,10 @@ author_input_schema = AuthorInputSchema()
 
 
 @authors_bp.get("")
-def list_authors() -> dict[str, Any]:
+def list_authors() -> PageAnswer:
     """List authors, a page at a time."""
     query = author_query_schema.load(request.args)
-    return dump(author_page_schema, authors.list_authors(**query))
+    return with_link_header(dump(author_page_schema, authors.list_authors(**query)))
 
 
 @authors_bp.get("/<id:author_id>")

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, request
 
+from app.pagination import PageAnswer, with_link_header
 from app.schemas import LoanCreateSchema, LoanListQuerySchema, LoanPageSchema, LoanSchema
 from app.schemas.common import dump
 from app.services import loans, users
@@ -29,10 +30,10 @@ def borrow_book() -> tuple[dict[str, Any], int]:
 
 
 @loans_bp.get("")
-def list_loans() -> dict[str, Any]:
+def list_loans() -> PageAnswer:
     """List loans, a page at a time, filtered by user or status."""
     query = loan_query_schema.load(request.args)
-    return dump(loan_page_schema, loans.list_loans(**query))
+    return with_link_header(dump(loan_page_schema, loans.list_loans(**query)))
 
 
 @loans_bp.get("/<id:loan_id>")

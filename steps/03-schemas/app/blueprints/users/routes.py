@@ -4,6 +4,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from app.pagination import PageAnswer, with_link_header
 from app.schemas import (
     LoanPageSchema,
     UserCreateSchema,
@@ -28,10 +29,10 @@ user_loans_query_schema = UserLoanListQuerySchema()
 
 
 @users_bp.get("")
-def list_users() -> dict[str, Any]:
+def list_users() -> PageAnswer:
     """List users, a page at a time."""
     query = user_query_schema.load(request.args)
-    return dump(user_page_schema, users.list_users(**query))
+    return with_link_header(dump(user_page_schema, users.list_users(**query)))
 
 
 @users_bp.post("")
@@ -63,8 +64,8 @@ def delete_user(user_id: int) -> Response:
 
 
 @users_bp.get("/<id:user_id>/loans")
-def list_user_loans(user_id: int) -> dict[str, Any]:
+def list_user_loans(user_id: int) -> PageAnswer:
     """List one user's loans."""
     query = user_loans_query_schema.load(request.args)
     page = loans.list_user_loans(user_id=user_id, **query)
-    return dump(loan_page_schema, page)
+    return with_link_header(dump(loan_page_schema, page))

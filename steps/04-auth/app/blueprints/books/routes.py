@@ -5,6 +5,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from app.models.user import STAFF_ROLES
+from app.pagination import PageAnswer, with_link_header
 from app.permissions import roles_required
 from app.schemas import BookInputSchema, BookListQuerySchema, BookPageSchema, BookSchema
 from app.schemas.common import dump
@@ -19,10 +20,10 @@ book_input_schema = BookInputSchema()
 
 
 @books_bp.get("")
-def list_books() -> dict[str, Any]:
+def list_books() -> PageAnswer:
     """List books, a page at a time, filtered by text, author or availability."""
     query = book_query_schema.load(request.args)
-    return dump(book_page_schema, books.list_books(**query))
+    return with_link_header(dump(book_page_schema, books.list_books(**query)))
 
 
 @books_bp.get("/<id:book_id>")

@@ -7,7 +7,11 @@ index_bp = Blueprint("index", __name__)
 
 @index_bp.get("/")
 def index() -> dict[str, object]:
-    """Name the API and link to each collection."""
+    """Name the API, link to each collection and give the URL template of each item.
+
+    The templates are RFC 6570 URI templates: a client fills in ``{id}`` instead of gluing
+    strings together from what it guessed about the URL layout.
+    """
     return {
         "name": "Library API",
         "version": "v1",
@@ -17,5 +21,12 @@ def index() -> dict[str, object]:
             "authors": url_for("authors.list_authors"),
             "books": url_for("books.list_books"),
             "loans": url_for("loans.list_loans"),
+        },
+        "templates": {
+            "user": url_for("users.list_users") + "/{id}",
+            "user_loans": url_for("users.list_users") + "/{id}/loans",
+            "author": url_for("authors.list_authors") + "/{id}",
+            "book": url_for("books.list_books") + "/{id}",
+            "loan": url_for("loans.list_loans") + "/{id}",
         },
     }

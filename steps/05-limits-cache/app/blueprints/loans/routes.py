@@ -4,6 +4,7 @@ from typing import Any
 
 from flask import Blueprint, request
 
+from app.pagination import PageAnswer, with_link_header
 from app.permissions import current_user, login_required
 from app.schemas import LoanCreateSchema, LoanListQuerySchema, LoanPageSchema, LoanSchema
 from app.schemas.common import dump
@@ -28,10 +29,12 @@ def borrow_book() -> tuple[dict[str, Any], int]:
 
 @loans_bp.get("")
 @login_required
-def list_loans() -> dict[str, Any]:
+def list_loans() -> PageAnswer:
     """List loans: your own, or everyone's if you are staff."""
     query = loan_query_schema.load(request.args)
-    return dump(loan_page_schema, loans.list_loans(viewer=current_user(), **query))
+    return with_link_header(
+        dump(loan_page_schema, loans.list_loans(viewer=current_user(), **query))
+    )
 
 
 @loans_bp.get("/<id:loan_id>")

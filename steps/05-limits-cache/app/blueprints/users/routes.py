@@ -5,6 +5,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from app.models.user import ADMIN
+from app.pagination import PageAnswer, with_link_header
 from app.permissions import current_user, login_required, roles_required
 from app.schemas import (
     LoanPageSchema,
@@ -29,10 +30,10 @@ user_loans_query_schema = UserLoanListQuerySchema()
 
 @users_bp.get("")
 @roles_required(ADMIN)
-def list_users() -> dict[str, Any]:
+def list_users() -> PageAnswer:
     """List users, a page at a time (admins only)."""
     query = user_query_schema.load(request.args)
-    return dump(user_page_schema, users.list_users(**query))
+    return with_link_header(dump(user_page_schema, users.list_users(**query)))
 
 
 @users_bp.get("/<id:user_id>")
@@ -62,8 +63,8 @@ def delete_user(user_id: int) -> Response:
 
 @users_bp.get("/<id:user_id>/loans")
 @login_required
-def list_user_loans(user_id: int) -> dict[str, Any]:
+def list_user_loans(user_id: int) -> PageAnswer:
     """List one user's loans: your own, or anyone's if you are staff."""
     query = user_loans_query_schema.load(request.args)
     page = loans.list_user_loans(viewer=current_user(), user_id=user_id, **query)
-    return dump(loan_page_schema, page)
+    return with_link_header(dump(loan_page_schema, page))

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, request
 from app.blueprints.auth.routes import USER_EXAMPLE
 from app.models.user import ADMIN
 from app.operations import operation
+from app.pagination import PageAnswer, with_link_header
 from app.permissions import current_user, login_required, roles_required
 from app.schemas import (
     LoanPageSchema,
@@ -31,11 +32,11 @@ user_loans_query_schema = UserLoanListQuerySchema()
 
 @users_bp.get("")
 @roles_required(ADMIN)
-@operation(query=UserListQuerySchema, response=UserPageSchema)
-def list_users() -> dict[str, Any]:
+@operation(query=UserListQuerySchema, response=UserPageSchema, headers=["Link"])
+def list_users() -> PageAnswer:
     """List users, a page at a time (admins only)."""
     query = user_query_schema.load(request.args)
-    return dump(user_page_schema, users.list_users(**query))
+    return with_link_header(dump(user_page_schema, users.list_users(**query)))
 
 
 @users_bp.get("/<id:user_id>")
@@ -82,9 +83,11 @@ def delete_user(user_id: int) -> Response:
 
 @users_bp.get("/<id:user_id>/loans")
 @login_required
-@operation(query=UserLoanListQuerySchema, response=LoanPageSchema, errors=[403, 404])
-def list_user_loans(user_id: int) -> dict[str, Any]:
+@operation(
+    query=UserLoanListQuerySchema, response=LoanPageSchema, headers=["Link"], errors=[403, 404]
+)
+def list_user_loans(user_id: int) -> PageAnswer:
     """List one user's loans: your own, or anyone's if you are staff."""
     query = user_loans_query_schema.load(request.args)
     page = loans.list_user_loans(viewer=current_user(), user_id=user_id, **query)
-    return dump(loan_page_schema, page)
+    return with_link_header(dump(loan_page_schema, page))

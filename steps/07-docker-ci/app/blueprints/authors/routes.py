@@ -7,6 +7,7 @@ from flask import Blueprint, Response, request
 from app.caching import cached_with_etag
 from app.models.user import STAFF_ROLES
 from app.operations import operation
+from app.pagination import PageAnswer, with_link_header
 from app.permissions import roles_required
 from app.schemas import AuthorInputSchema, AuthorListQuerySchema, AuthorPageSchema, AuthorSchema
 from app.schemas.common import dump
@@ -25,11 +26,11 @@ AUTHOR_EXAMPLE = {"id": 1, "name": "Mary Shelley", "birth_year": 1797}
 
 @authors_bp.get("")
 @cached_with_etag(query=author_query_schema)
-@operation(query=AuthorListQuerySchema, response=AuthorPageSchema)
-def list_authors() -> dict[str, Any]:
+@operation(query=AuthorListQuerySchema, response=AuthorPageSchema, headers=["Link"])
+def list_authors() -> PageAnswer:
     """List authors, a page at a time."""
     query = author_query_schema.load(request.args)
-    return dump(author_page_schema, authors.list_authors(**query))
+    return with_link_header(dump(author_page_schema, authors.list_authors(**query)))
 
 
 @authors_bp.get("/<id:author_id>")
