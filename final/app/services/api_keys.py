@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
-from app.ids import MAX_ID
 from app.models import ApiKey, User
 from app.models.api_key import SHOWN_LENGTH, hash_api_key, new_api_key
 from app.models.base import utc_now
@@ -69,7 +68,7 @@ def list_api_keys(*, page: int, per_page: int, sort: str | None = None) -> Page[
 
 def revoke_api_key(*, api_key_id: int, viewer: User) -> ApiKey:
     """Revoke a key at once (revoking it again changes nothing); 404 when there is none."""
-    api_key = db.session.get(ApiKey, api_key_id) if api_key_id <= MAX_ID else None
+    api_key = db.session.get(ApiKey, api_key_id)
     if api_key is None:
         raise NotFound("No API key with this id.")
     if api_key.revoked_at is None:

@@ -72,7 +72,7 @@ def list_clients() -> PageAnswer:
 @operation(response=ClientSchema, errors=[404])
 def get_client(client_pk: int) -> dict[str, Any]:
     """Fetch an OAuth 2 client (admins only)."""
-    return dump(client_schema, clients.find_client(client_pk))
+    return dump(client_schema, clients.get_client(client_pk))
 
 
 @clients_bp.post("/<id:client_pk>/secret")

@@ -30,5 +30,5 @@ def list_grants() -> dict[str, Any]:
 @operation(status=204, errors=[404], tag="users")
 def revoke_grant(grant_id: int) -> Response:
     """Revoke a grant: the client's refresh token stops working at once."""
-    clients.revoke_grant(user=current_user(), grant_id=grant_id)
+    clients.revoke_grant(viewer=current_user(), grant_id=grant_id)
     return Response(status=204)
