@@ -147,3 +147,11 @@ def test_every_page_in_the_document_declares_its_link_header(client: FlaskClient
             assert "Link" in answer["headers"], path
     assert "/api/v1/books" in pages
     assert "/api/v1/api-keys" in pages
+
+
+@pytest.mark.parametrize("query", ["page=1&page=2", "per_page=5&per_page=5", "q=a&q=b"])
+def test_a_repeated_parameter_is_422_naming_it(client: FlaskClient, query: str) -> None:
+    response = client.get(f"/api/v1/books?{query}")
+    assert response.status_code == 422
+    name = query.partition("=")[0]
+    assert response.get_json()["details"] == {name: ["Give this parameter once."]}

@@ -90,6 +90,7 @@ def test_a_page_past_the_end_leads_back_to_the_last_page(
     assert "next" not in links
 
 
+@pytest.mark.task("03.4")
 def test_links_keep_the_filters_and_the_sort(client: FlaskClient, five_books: list[int]) -> None:
     links = client.get("/api/v1/books?sort=-title&q=title&per_page=2").get_json()["links"]
     assert links["next"] == "/api/v1/books?page=2&per_page=2&q=title&sort=-title"
@@ -160,3 +161,12 @@ def test_bad_filters_are_422(client: FlaskClient, query: str) -> None:
     response = client.get(f"/api/v1/books?{query}")
     assert response.status_code == 422
     assert set(response.get_json()["details"]) == {query.split("=")[0]}
+
+
+@pytest.mark.task("03.1")
+@pytest.mark.parametrize("query", ["page=1&page=2", "per_page=5&per_page=5", "q=a&q=b"])
+def test_a_repeated_parameter_is_422_naming_it(client: FlaskClient, query: str) -> None:
+    response = client.get(f"/api/v1/books?{query}")
+    assert response.status_code == 422
+    name = query.partition("=")[0]
+    assert response.get_json()["details"] == {name: ["Give this parameter once."]}

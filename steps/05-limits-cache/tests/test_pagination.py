@@ -132,3 +132,11 @@ def test_unknown_sort_field_lists_the_allowed_ones(client: FlaskClient) -> None:
 )
 def test_bad_filters_are_422(client: FlaskClient, query: str) -> None:
     assert client.get(f"/api/v1/books?{query}").status_code == 422
+
+
+@pytest.mark.parametrize("query", ["page=1&page=2", "per_page=5&per_page=5", "q=a&q=b"])
+def test_a_repeated_parameter_is_422_naming_it(client: FlaskClient, query: str) -> None:
+    response = client.get(f"/api/v1/books?{query}")
+    assert response.status_code == 422
+    name = query.partition("=")[0]
+    assert response.get_json()["details"] == {name: ["Give this parameter once."]}

@@ -3,8 +3,9 @@
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from marshmallow import Schema, ValidationError, fields, validates
+from marshmallow import Schema, ValidationError, fields, pre_load, validates
 from marshmallow.validate import Range
+from werkzeug.datastructures import MultiDict
 
 from app.ids import MAX_ID
 from app.pagination import page_links
@@ -87,6 +88,15 @@ class PageQuerySchema(Schema):
         if value.removeprefix("-") not in self.sort_fields:
             allowed = ", ".join(self.sort_fields)
             raise ValidationError(f"Sort by one of: {allowed} (prefix '-' for descending).")
+
+    @pre_load
+    def refuse_repeated_parameters(self, data: Any, **_kwargs: Any) -> Any:
+        """``?page=1&page=2`` has no one meaning: refuse it rather than quietly take the first."""
+        if isinstance(data, MultiDict):
+            repeated = sorted(key for key, values in data.lists() if len(values) > 1)
+            if repeated:
+                raise ValidationError({key: ["Give this parameter once."] for key in repeated})
+        return data
         # END TASK
 
 
