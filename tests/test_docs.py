@@ -280,6 +280,36 @@ def test_no_page_writes_a_long_python_block_by_hand(page: Path) -> None:
     assert long_python_blocks(page.read_text(encoding="utf-8")) == []
 
 
+SNIPPET = re.compile(r'--8<--(?: "(?P<path>[^"]+)")?')
+
+
+def broken_includes(markdown: str) -> list[int]:
+    """Fence lines that look like a snippet include but are not one a build would follow."""
+    broken = []
+    for fence in fences(markdown):
+        for offset, line in enumerate(fence.body, start=1):
+            text = line.strip()
+            if not text.startswith("--8"):
+                continue
+            include = SNIPPET.fullmatch(text)
+            if include is None or (include["path"] and not (ROOT / include["path"]).is_file()):
+                broken.append(fence.line + offset)
+    return broken
+
+
+@pytest.mark.parametrize("page", markdown_sources(), ids=lambda path: path.name)
+def test_every_include_in_a_code_block_names_a_file(page: Path) -> None:
+    assert broken_includes(page.read_text(encoding="utf-8")) == []
+
+
+def test_the_include_checker_flags_a_mangled_or_missing_include() -> None:
+    markdown = (
+        '```python\n--8 < --"final/app/config.py"\n--8<-- "final/app/nowhere.py"\n'
+        '--8<-- "final/app/config.py"\n```\n'
+    )
+    assert broken_includes(markdown) == [2, 3]
+
+
 def test_the_checker_flags_a_long_python_block() -> None:
     markdown = (
         "Text.\n\n```python\nimport os\n\n\ndef f() -> str:\n    return os.sep\n\n"
