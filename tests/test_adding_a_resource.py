@@ -25,10 +25,10 @@ REGISTRATIONS = [
         "from app.models.revoked_token import RevokedToken\n",
         "from app.models.shelf import Shelf\n",
     ),
-    ("app/models/__init__.py", '"RevokedToken",', ' "Shelf",'),
+    ("app/models/__init__.py", '    "RevokedToken",\n', '    "Shelf",\n'),
     (
         "app/__init__.py",
-        "from app.blueprints.loans import loans_bp\n",
+        "from app.blueprints.oauth import oauth_bp\n",
         "from app.blueprints.shelves import shelves_bp\n",
     ),
     (

@@ -368,13 +368,38 @@ def test_list_into_a_closed_pipe_ends_quietly(mini: Path) -> None:
     assert done.stderr == ""
 
 
-def test_learner_commands_load_no_maintainer_module() -> None:
+# The maintainers' code: a learner's command must run without importing any of it.
+MAINTAINER_MODULES = (
+    "workshop.verify",
+    "workshop.lineage",
+    "workshop.manifest_update",
+    "workshop.layers",
+    "workshop.symbols",
+)
+
+
+@pytest.mark.parametrize("command", ["list", "check 02", "hint 02 02.1", "diff 02", "catch-up 02"])
+def test_learner_commands_load_no_maintainer_module(mini: Path, command: str) -> None:
     probe = (
-        "import sys, workshop.cli; "
-        "print(sorted(m for m in sys.modules if m in ('workshop.verify', 'workshop.lineage')))"
+        "import sys\n"
+        "from workshop.cli import main\n"
+        "assert main(['start', '02']) == 0\n"
+        f"main({command.split()!r})\n"
+        f"print(sorted(m for m in sys.modules if m in {MAINTAINER_MODULES!r}))"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "[]"
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_maintainer_probe_sees_a_maintainer_command(mini: Path) -> None:
+    probe = (
+        "import sys\n"
+        "from workshop.cli import main\n"
+        "main(['manifest', '--check'])\n"
+        f"print(sorted(m for m in sys.modules if m in {MAINTAINER_MODULES!r}))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert "workshop.manifest_update" in done.stdout.strip().splitlines()[-1]
 
 
 def test_a_manifest_takes_one_hint_or_hints_in_levels_but_not_none(mini: Path) -> None:

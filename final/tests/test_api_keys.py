@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from conftest import UserInfo, bearer
+from conftest import AuthHeaders, MakeUser, UserInfo, bearer
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -23,7 +23,7 @@ MakeKey = Callable[..., str]
 
 
 @pytest.fixture
-def admin(make_user: Callable[..., UserInfo]) -> UserInfo:
+def admin(make_user: MakeUser) -> UserInfo:
     return make_user(role="admin")
 
 
@@ -34,7 +34,7 @@ def make_key(app: Flask, admin: UserInfo) -> MakeKey:
     def factory(*scopes: str, owner: UserInfo | None = None) -> str:
         with app.app_context():
             made = api_keys.create_api_key(
-                owner=users.find_user((owner or admin).id),
+                owner=users.get_user((owner or admin).id),
                 name="integration",
                 scopes=list(scopes) or ["catalog:write"],
                 expires_in_days=30,
@@ -157,7 +157,7 @@ def test_rotation_makes_the_new_key_first_then_revokes_the_old_one(
 
 def test_only_admins_make_keys_and_only_with_known_scopes(
     client: FlaskClient,
-    auth_headers: Callable[[str], dict[str, str]],
+    auth_headers: AuthHeaders,
     admin: UserInfo,
     tokens_for: Callable[..., dict[str, str]],
 ) -> None:
@@ -176,7 +176,7 @@ def test_only_admins_make_keys_and_only_with_known_scopes(
 def test_a_key_of_a_demoted_admin_loses_what_the_role_no_longer_grants(
     client: FlaskClient,
     make_key: MakeKey,
-    make_user: Callable[..., UserInfo],
+    make_user: MakeUser,
     admin: UserInfo,
     tokens_for: Callable[..., dict[str, str]],
 ) -> None:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
-from conftest import PASSWORD, UserInfo, bearer
+from conftest import PASSWORD, MakeUser, bearer
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_jwt_extended import create_refresh_token, decode_token
@@ -64,7 +63,7 @@ def test_password_is_stored_as_an_argon2id_hash(app: Flask, client: FlaskClient)
 
 
 def test_duplicate_email_in_any_case_is_409_email_taken(
-    client: FlaskClient, make_user: Callable[..., UserInfo]
+    client: FlaskClient, make_user: MakeUser
 ) -> None:
     make_user(email="grace@example.org")
     response = client.post(
@@ -93,7 +92,7 @@ def test_invalid_registration_is_422_naming_the_field(
 
 
 def test_login_answers_a_bearer_token_pair(
-    app: Flask, client: FlaskClient, make_user: Callable[..., UserInfo]
+    app: Flask, client: FlaskClient, make_user: MakeUser
 ) -> None:
     user = make_user(role="librarian")
     body = login(client, user.email.upper())
@@ -114,7 +113,7 @@ def test_login_answers_a_bearer_token_pair(
 
 @pytest.mark.parametrize("wrong", ["password", "email"])
 def test_wrong_credentials_are_401_invalid_credentials_with_one_message(
-    client: FlaskClient, make_user: Callable[..., UserInfo], wrong: str
+    client: FlaskClient, make_user: MakeUser, wrong: str
 ) -> None:
     user = make_user()
     wrong_password = client.post(LOGIN, json={"email": user.email, "password": "nope-nope"})
@@ -144,7 +143,7 @@ def test_unknown_email_is_still_checked_against_a_hash(
 
 
 def test_login_rehashes_a_password_hashed_with_old_parameters(
-    app: Flask, client: FlaskClient, make_user: Callable[..., UserInfo]
+    app: Flask, client: FlaskClient, make_user: MakeUser
 ) -> None:
     user = make_user()
     old_hash = PasswordHasher(time_cost=1, memory_cost=512, parallelism=1).hash(PASSWORD)
@@ -159,9 +158,7 @@ def test_login_rehashes_a_password_hashed_with_old_parameters(
     login(client, user.email)
 
 
-def test_me_answers_the_signed_in_user(
-    client: FlaskClient, make_user: Callable[..., UserInfo]
-) -> None:
+def test_me_answers_the_signed_in_user(client: FlaskClient, make_user: MakeUser) -> None:
     user = make_user(role="admin")
     tokens = login(client, user.email)
     response = client.get(ME, headers=bearer(tokens["access_token"]))
@@ -171,7 +168,7 @@ def test_me_answers_the_signed_in_user(
 
 
 def test_refresh_rotates_the_pair_and_revokes_the_used_token(
-    client: FlaskClient, make_user: Callable[..., UserInfo]
+    client: FlaskClient, make_user: MakeUser
 ) -> None:
     tokens = login(client, make_user().email)
     response = client.post(REFRESH, headers=bearer(tokens["refresh_token"]))
@@ -186,7 +183,7 @@ def test_refresh_rotates_the_pair_and_revokes_the_used_token(
 
 
 def test_reusing_a_refresh_token_revokes_every_token_of_the_user(
-    client: FlaskClient, make_user: Callable[..., UserInfo]
+    client: FlaskClient, make_user: MakeUser
 ) -> None:
     user = make_user()
     stolen = login(client, user.email)
@@ -208,7 +205,7 @@ def test_reusing_a_refresh_token_revokes_every_token_of_the_user(
 def test_a_refresh_token_spent_by_a_concurrent_request_revokes_every_token(
     app: Flask,
     client: FlaskClient,
-    make_user: Callable[..., UserInfo],
+    make_user: MakeUser,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     user = make_user()
@@ -231,7 +228,7 @@ def test_a_refresh_token_spent_by_a_concurrent_request_revokes_every_token(
 
 
 def test_an_old_revoked_token_does_not_end_the_session_started_since(
-    client: FlaskClient, make_user: Callable[..., UserInfo]
+    client: FlaskClient, make_user: MakeUser
 ) -> None:
     user = make_user()
     stolen = login(client, user.email)
@@ -242,9 +239,7 @@ def test_an_old_revoked_token_does_not_end_the_session_started_since(
     assert client.get(ME, headers=bearer(fresh["access_token"])).status_code == 200
 
 
-def test_logout_revokes_the_access_token(
-    client: FlaskClient, make_user: Callable[..., UserInfo]
-) -> None:
+def test_logout_revokes_the_access_token(client: FlaskClient, make_user: MakeUser) -> None:
     tokens = login(client, make_user().email)
     response = client.post(LOGOUT, headers=bearer(tokens["access_token"]))
     assert response.status_code == 204
@@ -256,7 +251,7 @@ def test_logout_revokes_the_access_token(
 
 
 def test_logout_with_the_refresh_token_revokes_both(
-    client: FlaskClient, make_user: Callable[..., UserInfo]
+    client: FlaskClient, make_user: MakeUser
 ) -> None:
     tokens = login(client, make_user().email)
     response = client.post(
@@ -271,7 +266,7 @@ def test_logout_with_the_refresh_token_revokes_both(
 
 
 def test_logout_refuses_a_refresh_token_that_is_not_the_users(
-    client: FlaskClient, make_user: Callable[..., UserInfo]
+    client: FlaskClient, make_user: MakeUser
 ) -> None:
     mine = login(client, make_user().email)
     theirs = login(client, make_user().email)
@@ -285,7 +280,7 @@ def test_logout_refuses_a_refresh_token_that_is_not_the_users(
 
 
 def test_logout_accepts_an_expired_refresh_token_as_nothing_left_to_revoke(
-    app: Flask, client: FlaskClient, make_user: Callable[..., UserInfo]
+    app: Flask, client: FlaskClient, make_user: MakeUser
 ) -> None:
     user = make_user()
     tokens = login(client, user.email)
@@ -299,7 +294,7 @@ def test_logout_accepts_an_expired_refresh_token_as_nothing_left_to_revoke(
 
 
 def test_a_failed_sign_in_is_logged_without_the_email_or_password(
-    client: FlaskClient, make_user: Callable[..., UserInfo], caplog: pytest.LogCaptureFixture
+    client: FlaskClient, make_user: MakeUser, caplog: pytest.LogCaptureFixture
 ) -> None:
     user = make_user()
     with caplog.at_level(logging.INFO):
@@ -317,7 +312,7 @@ def test_a_failed_sign_in_is_logged_without_the_email_or_password(
 
 
 def test_refresh_token_reuse_is_logged_as_a_security_event(
-    client: FlaskClient, make_user: Callable[..., UserInfo], caplog: pytest.LogCaptureFixture
+    client: FlaskClient, make_user: MakeUser, caplog: pytest.LogCaptureFixture
 ) -> None:
     user = make_user()
     stolen = login(client, user.email)

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
+from conftest import MakeAuthor, MakeBook
 from flask.testing import FlaskClient
 
 AUTHORS = "/api/v1/authors"
-
-
-@pytest.fixture
-def staff(auth_headers: Callable[[str], dict[str, str]]) -> dict[str, str]:
-    return auth_headers("librarian")
 
 
 def test_librarian_creates_an_author(client: FlaskClient, staff: dict[str, str]) -> None:
@@ -22,9 +16,7 @@ def test_librarian_creates_an_author(client: FlaskClient, staff: dict[str, str])
     assert body == {"id": body["id"], "name": "Homer", "birth_year": None}
 
 
-def test_anyone_lists_and_reads_authors(
-    client: FlaskClient, make_author: Callable[..., int]
-) -> None:
+def test_anyone_lists_and_reads_authors(client: FlaskClient, make_author: MakeAuthor) -> None:
     author_id = make_author(name="Jane Austen", birth_year=1775)
     listed = client.get(AUTHORS)
     assert listed.status_code == 200
@@ -35,7 +27,7 @@ def test_anyone_lists_and_reads_authors(
     assert one.get_json()["name"] == "Jane Austen"
 
 
-def test_authors_sort_by_birth_year(client: FlaskClient, make_author: Callable[..., int]) -> None:
+def test_authors_sort_by_birth_year(client: FlaskClient, make_author: MakeAuthor) -> None:
     make_author(name="B", birth_year=1900)
     make_author(name="A", birth_year=1800)
     years = [a["birth_year"] for a in client.get(f"{AUTHORS}?sort=birth_year").get_json()["items"]]
@@ -43,7 +35,7 @@ def test_authors_sort_by_birth_year(client: FlaskClient, make_author: Callable[.
 
 
 def test_librarian_updates_an_author(
-    client: FlaskClient, staff: dict[str, str], make_author: Callable[..., int]
+    client: FlaskClient, staff: dict[str, str], make_author: MakeAuthor
 ) -> None:
     author_id = make_author(name="Mary Shelly")
     response = client.patch(f"{AUTHORS}/{author_id}", json={"name": "Mary Shelley"}, headers=staff)
@@ -60,7 +52,7 @@ def test_librarian_updates_an_author(
 def test_invalid_author_is_422(
     client: FlaskClient,
     staff: dict[str, str],
-    make_author: Callable[..., int],
+    make_author: MakeAuthor,
     payload: dict[str, object],
 ) -> None:
     response = client.patch(f"{AUTHORS}/{make_author()}", json=payload, headers=staff)
@@ -71,8 +63,8 @@ def test_invalid_author_is_422(
 def test_deleting_an_author_with_books_is_409_author_has_books(
     client: FlaskClient,
     staff: dict[str, str],
-    make_author: Callable[..., int],
-    make_book: Callable[..., int],
+    make_author: MakeAuthor,
+    make_book: MakeBook,
 ) -> None:
     author_id = make_author()
     make_book(author_id=author_id)
@@ -82,7 +74,7 @@ def test_deleting_an_author_with_books_is_409_author_has_books(
 
 
 def test_deleting_an_author_without_books_is_204(
-    client: FlaskClient, staff: dict[str, str], make_author: Callable[..., int]
+    client: FlaskClient, staff: dict[str, str], make_author: MakeAuthor
 ) -> None:
     author_id = make_author()
     assert client.delete(f"{AUTHORS}/{author_id}", headers=staff).status_code == 204

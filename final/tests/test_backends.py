@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import redis
-from conftest import UserInfo, bearer, require_service
+from conftest import MakeBook, MakeUser, TokensFor, bearer, require_service
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -48,7 +48,7 @@ def redis_app(redis_url: str, app: Flask) -> Flask:
 
 
 def test_logout_revokes_in_redis(
-    redis_app: Flask, make_user: Callable[..., UserInfo], tokens_for: Callable[..., Any]
+    redis_app: Flask, make_user: MakeUser, tokens_for: TokensFor
 ) -> None:
     client = redis_app.test_client()
     tokens = tokens_for(make_user())
@@ -76,8 +76,8 @@ def revoked_keys(redis_url: str) -> list[bytes]:
 def test_a_redis_that_restarts_empty_forgets_no_revocation(
     redis_url: str,
     redis_app: Flask,
-    make_user: Callable[..., UserInfo],
-    tokens_for: Callable[..., Any],
+    make_user: MakeUser,
+    tokens_for: TokensFor,
 ) -> None:
     client = redis_app.test_client()
     user = make_user()
@@ -98,8 +98,8 @@ def test_a_redis_that_restarts_empty_forgets_no_revocation(
 def test_a_logout_redis_cannot_record_signs_the_user_out_everywhere(
     redis_url: str,
     redis_app: Flask,
-    make_user: Callable[..., UserInfo],
-    tokens_for: Callable[..., Any],
+    make_user: MakeUser,
+    tokens_for: TokensFor,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     client = redis_app.test_client()
@@ -126,7 +126,7 @@ def test_a_logout_redis_cannot_record_signs_the_user_out_everywhere(
     assert who_am_i(client, bystander).status_code == 200
 
 
-def test_cached_reads_work_on_redis(redis_app: Flask, make_book: Callable[..., int]) -> None:
+def test_cached_reads_work_on_redis(redis_app: Flask, make_book: MakeBook) -> None:
     client = redis_app.test_client()
     book_id = make_book(title="Kept")
     first = client.get(f"/api/v1/books/{book_id}")
@@ -152,9 +152,9 @@ def in_parallel(count: int, call: Callable[[int], Any]) -> list[Any]:
 
 def test_32_borrowers_racing_for_the_last_copy_get_exactly_one_loan(
     postgres_app: Flask,
-    make_book: Callable[..., int],
-    make_user: Callable[..., UserInfo],
-    tokens_for: Callable[..., Any],
+    make_book: MakeBook,
+    make_user: MakeUser,
+    tokens_for: TokensFor,
 ) -> None:
     book_id = make_book(copies=1)
     headers = [bearer(tokens_for(make_user())["access_token"]) for _ in range(32)]
@@ -173,9 +173,9 @@ def test_32_borrowers_racing_for_the_last_copy_get_exactly_one_loan(
 
 def test_20_concurrent_retries_with_one_key_make_one_loan(
     postgres_app: Flask,
-    make_book: Callable[..., int],
-    make_user: Callable[..., UserInfo],
-    tokens_for: Callable[..., Any],
+    make_book: MakeBook,
+    make_user: MakeUser,
+    tokens_for: TokensFor,
 ) -> None:
     book_id = make_book(copies=5)
     headers = {**bearer(tokens_for(make_user())["access_token"]), "Idempotency-Key": "retry-me"}
@@ -245,7 +245,7 @@ def test_concurrent_registrations_of_one_email_create_one_account(postgres_app: 
 
 
 def test_concurrent_refreshes_with_one_token_rotate_it_once(
-    postgres_app: Flask, make_user: Callable[..., UserInfo], tokens_for: Callable[..., Any]
+    postgres_app: Flask, make_user: MakeUser, tokens_for: TokensFor
 ) -> None:
     refresh_token = tokens_for(make_user())["refresh_token"]
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
+from conftest import AuthHeaders, MakeAuthor, MakeBook
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
@@ -12,11 +11,6 @@ from sqlalchemy import update
 from app.caching import cached_with_etag
 from app.extensions import cache, db
 from app.models import Author, Book
-
-
-@pytest.fixture
-def staff(auth_headers: Callable[[str], dict[str, str]]) -> dict[str, str]:
-    return auth_headers("librarian")
 
 
 def rename_behind_the_apps_back(app: Flask, book_id: int, title: str) -> None:
@@ -27,7 +21,7 @@ def rename_behind_the_apps_back(app: Flask, book_id: int, title: str) -> None:
 
 
 def test_second_read_is_served_from_the_cache(
-    app: Flask, client: FlaskClient, make_book: Callable[..., int]
+    app: Flask, client: FlaskClient, make_book: MakeBook
 ) -> None:
     book_id = make_book(title="Original")
     for path in ("/api/v1/books", f"/api/v1/books/{book_id}"):
@@ -38,7 +32,7 @@ def test_second_read_is_served_from_the_cache(
 
 
 def test_query_parameter_order_shares_one_entry(
-    app: Flask, client: FlaskClient, make_book: Callable[..., int]
+    app: Flask, client: FlaskClient, make_book: MakeBook
 ) -> None:
     book_id = make_book(title="Original")
     client.get("/api/v1/books?page=1&per_page=5")
@@ -47,7 +41,7 @@ def test_query_parameter_order_shares_one_entry(
 
 
 def test_queries_that_mean_the_same_share_one_entry(
-    app: Flask, client: FlaskClient, make_book: Callable[..., int]
+    app: Flask, client: FlaskClient, make_book: MakeBook
 ) -> None:
     book_id = make_book(title="Original")
     client.get("/api/v1/books?page=1")
@@ -57,7 +51,7 @@ def test_queries_that_mean_the_same_share_one_entry(
 
 
 def test_parameters_a_view_ignores_make_no_entry_of_their_own(
-    app: Flask, client: FlaskClient, make_book: Callable[..., int]
+    app: Flask, client: FlaskClient, make_book: MakeBook
 ) -> None:
     book_id = make_book(title="Original")
     client.get(f"/api/v1/books/{book_id}")
@@ -73,7 +67,7 @@ def test_a_query_the_schema_refuses_is_422_whatever_the_cache_holds(client: Flas
 
 
 def test_book_write_invalidates_lists_and_items(
-    client: FlaskClient, staff: dict[str, str], make_book: Callable[..., int]
+    client: FlaskClient, staff: dict[str, str], make_book: MakeBook
 ) -> None:
     book_id = make_book(title="Before")
     client.get("/api/v1/books")
@@ -86,8 +80,8 @@ def test_book_write_invalidates_lists_and_items(
 def test_author_rename_invalidates_the_books_that_embed_it(
     client: FlaskClient,
     staff: dict[str, str],
-    make_book: Callable[..., int],
-    make_author: Callable[..., int],
+    make_book: MakeBook,
+    make_author: MakeAuthor,
 ) -> None:
     author_id = make_author(name="Mary Shelly")
     book_id = make_book(author_id=author_id)
@@ -100,8 +94,8 @@ def test_author_rename_invalidates_the_books_that_embed_it(
 
 def test_loans_and_returns_invalidate_the_copies_available(
     client: FlaskClient,
-    make_book: Callable[..., int],
-    auth_headers: Callable[[str], dict[str, str]],
+    make_book: MakeBook,
+    auth_headers: AuthHeaders,
 ) -> None:
     book_id = make_book(copies=1)
     member = auth_headers("member")
@@ -114,7 +108,7 @@ def test_loans_and_returns_invalidate_the_copies_available(
 
 @pytest.mark.parametrize("path", ["/api/v1/books", "/api/v1/authors"])
 def test_cached_reads_carry_an_etag_and_answer_304_when_unchanged(
-    client: FlaskClient, make_book: Callable[..., int], path: str
+    client: FlaskClient, make_book: MakeBook, path: str
 ) -> None:
     make_book()
     first = client.get(path)
@@ -128,7 +122,7 @@ def test_cached_reads_carry_an_etag_and_answer_304_when_unchanged(
 
 
 def test_a_cached_page_replays_its_link_header(
-    app: Flask, client: FlaskClient, make_book: Callable[..., int]
+    app: Flask, client: FlaskClient, make_book: MakeBook
 ) -> None:
     book_id = make_book(title="Original")
     make_book()
@@ -142,7 +136,7 @@ def test_a_cached_page_replays_its_link_header(
 
 
 def test_etag_changes_when_the_data_does(
-    client: FlaskClient, staff: dict[str, str], make_book: Callable[..., int]
+    client: FlaskClient, staff: dict[str, str], make_book: MakeBook
 ) -> None:
     book_id = make_book(title="Before")
     etag = client.get(f"/api/v1/books/{book_id}").headers["ETag"]
@@ -152,17 +146,13 @@ def test_etag_changes_when_the_data_does(
     assert changed.headers["ETag"] != etag
 
 
-def test_errors_are_not_cached(
-    app: Flask, client: FlaskClient, make_author: Callable[..., int]
-) -> None:
+def test_errors_are_not_cached(app: Flask, client: FlaskClient, make_author: MakeAuthor) -> None:
     assert client.get("/api/v1/authors/1").status_code == 404
     make_author()
     assert client.get("/api/v1/authors/1").status_code == 200
 
 
-def test_per_user_responses_are_not_cached(
-    client: FlaskClient, auth_headers: Callable[[str], dict[str, str]]
-) -> None:
+def test_per_user_responses_are_not_cached(client: FlaskClient, auth_headers: AuthHeaders) -> None:
     response = client.get("/api/v1/auth/me", headers=auth_headers("member"))
     assert "ETag" not in response.headers
 
@@ -171,7 +161,7 @@ def test_a_failing_cache_does_not_break_reads_or_writes(
     app: Flask,
     client: FlaskClient,
     staff: dict[str, str],
-    make_author: Callable[..., int],
+    make_author: MakeAuthor,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from redis.exceptions import ConnectionError as RedisConnectionError

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 import pytest
 import schemathesis
-from conftest import UserInfo, bearer
+from conftest import AuthHeaders, MakeAuthor, MakeBook, MakeUser, TokensFor, bearer
 from contract_checks import check_response
 from flask import Flask
 from flask.testing import FlaskClient
@@ -64,10 +64,10 @@ def document(client: FlaskClient) -> dict[str, Any]:
 @pytest.fixture
 def world(
     client: FlaskClient,
-    make_user: Callable[..., UserInfo],
-    tokens_for: Callable[[UserInfo], dict[str, Any]],
-    make_author: Callable[..., int],
-    make_book: Callable[..., int],
+    make_user: MakeUser,
+    tokens_for: TokensFor,
+    make_author: MakeAuthor,
+    make_book: MakeBook,
 ) -> World:
     """A member with a loan, a librarian, an admin, an author with a book, and spare rows."""
     member, librarian, admin = make_user("member"), make_user("librarian"), make_user("admin")
@@ -487,9 +487,7 @@ def test_operations_list_429_exactly_when_they_are_rate_limited(limited_app: Fla
 # schemathesis.pytest.from_fixture loader does not run under pytest 9, so each operation's
 # strategy is drawn here with Hypothesis directly.
 @pytest.mark.fuzz
-def test_generated_requests_get_documented_answers(
-    app: Flask, auth_headers: Callable[[str], dict[str, str]]
-) -> None:
+def test_generated_requests_get_documented_answers(app: Flask, auth_headers: AuthHeaders) -> None:
     schema = schemathesis.openapi.from_wsgi("/openapi.json", app)
     headers = auth_headers("admin")
     operations = [result.ok() for result in schema.get_all_operations()]

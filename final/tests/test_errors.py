@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import pytest
+from conftest import AuthHeaders
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -38,9 +38,7 @@ def test_wrong_method_is_405_with_allow_header(client: FlaskClient) -> None:
     assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}
 
 
-def test_malformed_json_is_400_bad_request(
-    client: FlaskClient, auth_headers: Callable[[str], dict[str, str]]
-) -> None:
+def test_malformed_json_is_400_bad_request(client: FlaskClient, auth_headers: AuthHeaders) -> None:
     response = client.post(
         "/api/v1/authors",
         data="{not json",
@@ -52,7 +50,7 @@ def test_malformed_json_is_400_bad_request(
 
 
 def test_non_json_body_is_415_unsupported_media_type(
-    client: FlaskClient, auth_headers: Callable[[str], dict[str, str]]
+    client: FlaskClient, auth_headers: AuthHeaders
 ) -> None:
     response = client.post("/api/v1/authors", data="name=Homer", headers=auth_headers("librarian"))
     assert response.status_code == 415
@@ -67,7 +65,7 @@ def test_body_over_one_mebibyte_is_413_payload_too_large(client: FlaskClient) ->
 
 
 def test_invalid_fields_are_422_with_messages_per_field(
-    client: FlaskClient, auth_headers: Callable[[str], dict[str, str]]
+    client: FlaskClient, auth_headers: AuthHeaders
 ) -> None:
     response = client.post(
         "/api/v1/books",
@@ -82,9 +80,7 @@ def test_invalid_fields_are_422_with_messages_per_field(
     assert all(isinstance(messages, list) and messages for messages in details.values())
 
 
-def test_json_that_is_not_an_object_is_422(
-    client: FlaskClient, auth_headers: Callable[[str], dict[str, str]]
-) -> None:
+def test_json_that_is_not_an_object_is_422(client: FlaskClient, auth_headers: AuthHeaders) -> None:
     response = client.post("/api/v1/authors", json=[1, 2], headers=auth_headers("librarian"))
     assert response.status_code == 422
     assert_error(response.get_json(), "validation_error")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 import redis
+from conftest import MakeBook
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -83,7 +83,7 @@ def test_index_links_every_collection_and_the_docs(client: FlaskClient) -> None:
 
 
 def test_index_gives_the_url_template_of_each_item(
-    client: FlaskClient, make_book: Callable[..., int]
+    client: FlaskClient, make_book: MakeBook
 ) -> None:
     book_id = make_book()
     templates = client.get("/api/v1/").get_json()["templates"]

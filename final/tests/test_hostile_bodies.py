@@ -16,6 +16,7 @@ from collections.abc import Callable
 from urllib.parse import quote
 
 import pytest
+from conftest import AuthHeaders, MakeBook
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
@@ -115,8 +116,8 @@ def encode_query(query: dict[str, str]) -> str:
 def test_no_body_query_or_id_gets_a_5xx_or_an_error_log(
     app: Flask,
     client: FlaskClient,
-    auth_headers: Callable[[str], dict[str, str]],
-    make_book: Callable[..., int],
+    auth_headers: AuthHeaders,
+    make_book: MakeBook,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     for _ in range(4):  # rows for the ids to find, and members for the fuzzer to delete

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
+from conftest import AuthHeaders, MakeBook
 from flask.testing import FlaskClient
 
 LOANS = "/api/v1/loans"
-
-
-@pytest.fixture
-def member(auth_headers: Callable[[str], dict[str, str]]) -> dict[str, str]:
-    """Headers of a signed-in member."""
-    return auth_headers("member")
 
 
 def borrow(client: FlaskClient, book_id: int, headers: dict[str, str], key: str) -> Any:
@@ -24,7 +18,7 @@ def borrow(client: FlaskClient, book_id: int, headers: dict[str, str], key: str)
 
 
 def test_same_key_and_body_replay_the_first_response(
-    client: FlaskClient, member: dict[str, str], make_book: Callable[..., int]
+    client: FlaskClient, member: dict[str, str], make_book: MakeBook
 ) -> None:
     book_id = make_book(copies=5)
     first = borrow(client, book_id, member, "key-1")
@@ -39,7 +33,7 @@ def test_same_key_and_body_replay_the_first_response(
 
 
 def test_replay_answers_the_first_body_even_after_the_loan_changed(
-    client: FlaskClient, member: dict[str, str], make_book: Callable[..., int]
+    client: FlaskClient, member: dict[str, str], make_book: MakeBook
 ) -> None:
     book_id = make_book()
     first = borrow(client, book_id, member, "key-1").get_json()
@@ -50,7 +44,7 @@ def test_replay_answers_the_first_body_even_after_the_loan_changed(
 
 
 def test_same_key_with_another_body_is_422_idempotency_key_reused(
-    client: FlaskClient, member: dict[str, str], make_book: Callable[..., int]
+    client: FlaskClient, member: dict[str, str], make_book: MakeBook
 ) -> None:
     borrow(client, make_book(), member, "key-1")
     response = borrow(client, make_book(), member, "key-1")
@@ -62,8 +56,8 @@ def test_same_key_with_another_body_is_422_idempotency_key_reused(
 def test_keys_belong_to_one_user(
     client: FlaskClient,
     member: dict[str, str],
-    make_book: Callable[..., int],
-    auth_headers: Callable[[str], dict[str, str]],
+    make_book: MakeBook,
+    auth_headers: AuthHeaders,
 ) -> None:
     book_id = make_book(copies=2)
     mine = borrow(client, book_id, member, "shared-key")
@@ -76,8 +70,8 @@ def test_keys_belong_to_one_user(
 def test_a_failed_first_attempt_is_not_stored(
     client: FlaskClient,
     member: dict[str, str],
-    make_book: Callable[..., int],
-    auth_headers: Callable[[str], dict[str, str]],
+    make_book: MakeBook,
+    auth_headers: AuthHeaders,
 ) -> None:
     book_id = make_book(copies=1)
     other = auth_headers("member")
@@ -91,7 +85,7 @@ def test_a_failed_first_attempt_is_not_stored(
 
 @pytest.mark.parametrize("key", ["", "k" * 256])
 def test_empty_or_overlong_key_is_422(
-    client: FlaskClient, member: dict[str, str], make_book: Callable[..., int], key: str
+    client: FlaskClient, member: dict[str, str], make_book: MakeBook, key: str
 ) -> None:
     response = borrow(client, make_book(), member, key)
     assert response.status_code == 422

@@ -4,12 +4,10 @@ the code exchange, refresh tokens a member lists and revokes, and every refusal 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import PASSWORD, UserInfo, bearer
+from conftest import PASSWORD, AuthHeaders, MakeUser, TokensFor, UserInfo, bearer
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_jwt_extended import decode_token
@@ -23,13 +21,13 @@ GRANTS = "/api/v1/users/me/grants"
 
 
 @pytest.fixture
-def reading_app(client: FlaskClient, auth_headers: Callable[[str], dict[str, str]]) -> ReadingApp:
+def reading_app(client: FlaskClient, auth_headers: AuthHeaders) -> ReadingApp:
     """A reading app registered for the code flow with refresh tokens."""
     return register_reading_app(client, auth_headers("admin"))
 
 
 @pytest.fixture
-def member(make_user: Callable[..., UserInfo]) -> UserInfo:
+def account(make_user: MakeUser) -> UserInfo:
     """The member who delegates."""
     return make_user("member")
 
@@ -71,7 +69,7 @@ def code_for(client: FlaskClient, app: ReadingApp, user: UserInfo) -> str:
 
 
 def test_the_page_signs_in_then_asks_for_consent_under_a_strict_policy(
-    client: FlaskClient, reading_app: ReadingApp, member: UserInfo
+    client: FlaskClient, reading_app: ReadingApp, account: UserInfo
 ) -> None:
     url = reading_app.authorize_url()
     first = client.get(url)
@@ -89,7 +87,7 @@ def test_the_page_signs_in_then_asks_for_consent_under_a_strict_policy(
     for attribute in ("HttpOnly", "Secure", "SameSite=Lax", "Path=/oauth"):
         assert attribute in cookie
 
-    page = sign_in(client, url, member)
+    page = sign_in(client, url, account)
 
     text = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -99,18 +97,18 @@ def test_the_page_signs_in_then_asks_for_consent_under_a_strict_policy(
 
 
 def test_allowing_redirects_with_a_code_and_the_state(
-    client: FlaskClient, reading_app: ReadingApp, member: UserInfo
+    client: FlaskClient, reading_app: ReadingApp, account: UserInfo
 ) -> None:
-    query = redirect_query(consent(client, reading_app.authorize_url(), member))
+    query = redirect_query(consent(client, reading_app.authorize_url(), account))
 
     assert query["state"] == "state-42"
     assert len(query["code"]) >= 40
 
 
 def test_the_code_and_verifier_buy_the_members_token_narrowed_to_the_scope(
-    app: Flask, client: FlaskClient, reading_app: ReadingApp, member: UserInfo
+    app: Flask, client: FlaskClient, reading_app: ReadingApp, account: UserInfo
 ) -> None:
-    code = code_for(client, reading_app, member)
+    code = code_for(client, reading_app, account)
 
     response = reading_app.exchange(client, code)
 
@@ -122,7 +120,7 @@ def test_the_code_and_verifier_buy_the_members_token_narrowed_to_the_scope(
     assert body["refresh_token"]
     with app.app_context():
         claims = decode_token(body["access_token"])
-    assert claims["sub"] == str(member.id)
+    assert claims["sub"] == str(account.id)
     assert claims["scope"] == "loans:read"
     assert claims["client_id"] == reading_app.client_id
     loans = client.get("/api/v1/loans", headers=bearer(body["access_token"]))
@@ -133,9 +131,9 @@ def test_the_code_and_verifier_buy_the_members_token_narrowed_to_the_scope(
 
 
 def test_denying_redirects_with_access_denied(
-    client: FlaskClient, reading_app: ReadingApp, member: UserInfo
+    client: FlaskClient, reading_app: ReadingApp, account: UserInfo
 ) -> None:
-    query = redirect_query(consent(client, reading_app.authorize_url(), member, action="deny"))
+    query = redirect_query(consent(client, reading_app.authorize_url(), account, action="deny"))
 
     assert query["error"] == "access_denied"
     assert query["state"] == "state-42"
@@ -143,9 +141,9 @@ def test_denying_redirects_with_access_denied(
 
 
 def test_a_wrong_verifier_is_invalid_grant(
-    client: FlaskClient, reading_app: ReadingApp, member: UserInfo
+    client: FlaskClient, reading_app: ReadingApp, account: UserInfo
 ) -> None:
-    code = code_for(client, reading_app, member)
+    code = code_for(client, reading_app, account)
 
     response = reading_app.exchange(client, code, code_verifier=secrets.token_urlsafe(48))
 
@@ -154,9 +152,9 @@ def test_a_wrong_verifier_is_invalid_grant(
 
 
 def test_a_missing_verifier_is_refused(
-    client: FlaskClient, reading_app: ReadingApp, member: UserInfo
+    client: FlaskClient, reading_app: ReadingApp, account: UserInfo
 ) -> None:
-    code = code_for(client, reading_app, member)
+    code = code_for(client, reading_app, account)
 
     response = reading_app.exchange(client, code, code_verifier="")
 
@@ -164,8 +162,8 @@ def test_a_missing_verifier_is_refused(
     assert response.get_json()["error"] == "invalid_request"
 
 
-def test_a_code_works_once(client: FlaskClient, reading_app: ReadingApp, member: UserInfo) -> None:
-    code = code_for(client, reading_app, member)
+def test_a_code_works_once(client: FlaskClient, reading_app: ReadingApp, account: UserInfo) -> None:
+    code = code_for(client, reading_app, account)
 
     first = reading_app.exchange(client, code)
     second = reading_app.exchange(client, code)
@@ -176,10 +174,10 @@ def test_a_code_works_once(client: FlaskClient, reading_app: ReadingApp, member:
 
 
 def test_an_expired_code_is_invalid_grant(
-    app: Flask, client: FlaskClient, reading_app: ReadingApp, member: UserInfo
+    app: Flask, client: FlaskClient, reading_app: ReadingApp, account: UserInfo
 ) -> None:
     app.config["OAUTH_CODE_EXPIRES"] = app.config["OAUTH_CODE_EXPIRES"] * -1
-    code = code_for(client, reading_app, member)
+    code = code_for(client, reading_app, account)
 
     response = reading_app.exchange(client, code)
 
@@ -188,9 +186,9 @@ def test_an_expired_code_is_invalid_grant(
 
 
 def test_the_exchange_must_repeat_the_redirect_uri(
-    client: FlaskClient, reading_app: ReadingApp, member: UserInfo
+    client: FlaskClient, reading_app: ReadingApp, account: UserInfo
 ) -> None:
-    code = code_for(client, reading_app, member)
+    code = code_for(client, reading_app, account)
 
     response = reading_app.exchange(client, code, redirect_uri="https://reader.example/other")
 
@@ -246,7 +244,7 @@ def test_a_bad_request_from_a_known_client_is_sent_back_to_it(
 
 
 def test_a_plain_challenge_never_yields_a_code(
-    client: FlaskClient, reading_app: ReadingApp, member: UserInfo
+    client: FlaskClient, reading_app: ReadingApp, account: UserInfo
 ) -> None:
     url = reading_app.authorize_url(
         code_challenge=reading_app.verifier, code_challenge_method="plain"
@@ -259,10 +257,10 @@ def test_a_plain_challenge_never_yields_a_code(
 
 @pytest.mark.parametrize("token", [None, "forged-token", ""])
 def test_a_consent_without_the_sessions_csrf_token_is_refused(
-    client: FlaskClient, reading_app: ReadingApp, member: UserInfo, token: str | None
+    client: FlaskClient, reading_app: ReadingApp, account: UserInfo, token: str | None
 ) -> None:
     url = reading_app.authorize_url()
-    sign_in(client, url, member)
+    sign_in(client, url, account)
     form = {"action": "allow"} | ({"csrf_token": token} if token is not None else {})
 
     response = client.post(url, data=form)
@@ -273,25 +271,25 @@ def test_a_consent_without_the_sessions_csrf_token_is_refused(
 
 
 def test_a_sign_in_without_the_csrf_token_is_refused(
-    client: FlaskClient, reading_app: ReadingApp, member: UserInfo
+    client: FlaskClient, reading_app: ReadingApp, account: UserInfo
 ) -> None:
     url = reading_app.authorize_url()
     client.get(url)
 
     response = client.post(
-        url, data={"email": member.email, "password": member.password, "action": "sign_in"}
+        url, data={"email": account.email, "password": account.password, "action": "sign_in"}
     )
 
     assert response.status_code == 400
 
 
 def test_another_sessions_csrf_token_is_refused(
-    app: Flask, reading_app: ReadingApp, member: UserInfo
+    app: Flask, reading_app: ReadingApp, account: UserInfo
 ) -> None:
     attacker, victim = app.test_client(), app.test_client()
     url = reading_app.authorize_url()
     attackers_token = csrf_token(attacker.get(url))
-    sign_in(victim, url, member)
+    sign_in(victim, url, account)
 
     response = victim.post(url, data={"csrf_token": attackers_token, "action": "allow"})
 
@@ -299,7 +297,7 @@ def test_another_sessions_csrf_token_is_refused(
 
 
 def test_a_wrong_password_shows_the_form_again_with_401(
-    client: FlaskClient, reading_app: ReadingApp, member: UserInfo
+    client: FlaskClient, reading_app: ReadingApp, account: UserInfo
 ) -> None:
     url = reading_app.authorize_url()
     page = client.get(url)
@@ -308,7 +306,7 @@ def test_a_wrong_password_shows_the_form_again_with_401(
         url,
         data={
             "csrf_token": csrf_token(page),
-            "email": member.email,
+            "email": account.email,
             "password": "not-" + PASSWORD,
             "action": "sign_in",
         },
@@ -319,12 +317,12 @@ def test_a_wrong_password_shows_the_form_again_with_401(
 
 
 def test_a_new_password_ends_the_pages_session(
-    app: Flask, client: FlaskClient, reading_app: ReadingApp, member: UserInfo
+    app: Flask, client: FlaskClient, reading_app: ReadingApp, account: UserInfo
 ) -> None:
     url = reading_app.authorize_url()
-    page = sign_in(client, url, member)
+    page = sign_in(client, url, account)
     with app.app_context():
-        user = db.session.get(User, member.id)
+        user = db.session.get(User, account.id)
         assert user is not None
         user.token_version += 1
         db.session.commit()
@@ -357,9 +355,9 @@ def refresh(client: FlaskClient, app: ReadingApp, token: str) -> TestResponse:
 
 
 def test_the_refresh_token_rotates_and_a_replayed_one_revokes_the_grant(
-    client: FlaskClient, reading_app: ReadingApp, member: UserInfo
+    client: FlaskClient, reading_app: ReadingApp, account: UserInfo
 ) -> None:
-    first = reading_app.exchange(client, code_for(client, reading_app, member)).get_json()
+    first = reading_app.exchange(client, code_for(client, reading_app, account)).get_json()
 
     second = refresh(client, reading_app, first["refresh_token"])
 
@@ -376,11 +374,11 @@ def test_the_refresh_token_rotates_and_a_replayed_one_revokes_the_grant(
 def test_the_member_lists_and_revokes_the_grant(
     client: FlaskClient,
     reading_app: ReadingApp,
-    member: UserInfo,
-    tokens_for: Callable[[UserInfo], dict[str, Any]],
+    account: UserInfo,
+    tokens_for: TokensFor,
 ) -> None:
-    tokens = reading_app.exchange(client, code_for(client, reading_app, member)).get_json()
-    headers = bearer(tokens_for(member)["access_token"])
+    tokens = reading_app.exchange(client, code_for(client, reading_app, account)).get_json()
+    headers = bearer(tokens_for(account)["access_token"])
 
     listed = client.get(GRANTS, headers=headers)
 
@@ -400,12 +398,12 @@ def test_the_member_lists_and_revokes_the_grant(
 def test_a_member_cannot_revoke_another_members_grant(
     client: FlaskClient,
     reading_app: ReadingApp,
-    member: UserInfo,
-    make_user: Callable[..., UserInfo],
-    tokens_for: Callable[[UserInfo], dict[str, Any]],
+    account: UserInfo,
+    make_user: MakeUser,
+    tokens_for: TokensFor,
 ) -> None:
-    reading_app.exchange(client, code_for(client, reading_app, member))
-    grant_id = client.get(GRANTS, headers=bearer(tokens_for(member)["access_token"])).get_json()[
+    reading_app.exchange(client, code_for(client, reading_app, account))
+    grant_id = client.get(GRANTS, headers=bearer(tokens_for(account)["access_token"])).get_json()[
         "items"
     ][0]["id"]
     other = bearer(tokens_for(make_user("member"))["access_token"])

@@ -13,12 +13,12 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import UserInfo
+from conftest import AuthHeaders, MakeUser
 from flask import Flask
 from oauth_flow import CALLBACK, ReadingApp, register_reading_app
 from playwright.sync_api import Route, sync_playwright
@@ -48,7 +48,7 @@ def served(app: Flask) -> Iterator[str]:
 
 
 @pytest.fixture
-def reading_app(app: Flask, auth_headers: Callable[[str], dict[str, str]]) -> ReadingApp:
+def reading_app(app: Flask, auth_headers: AuthHeaders) -> ReadingApp:
     """A reading app registered for the code flow."""
     return register_reading_app(app.test_client(), auth_headers("admin"))
 
@@ -57,7 +57,7 @@ def test_a_member_signs_in_and_consents_in_chromium_and_the_code_buys_a_token(
     app: Flask,
     served: str,
     reading_app: ReadingApp,
-    make_user: Callable[..., UserInfo],
+    make_user: MakeUser,
 ) -> None:
     member = make_user("member")
     browser_path = chromium()

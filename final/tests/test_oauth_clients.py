@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from conftest import bearer
+from conftest import AuthHeaders, bearer
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_jwt_extended import decode_token
@@ -31,7 +31,7 @@ def basic(client_id: str, secret: str) -> dict[str, str]:
 
 @pytest.fixture
 def register_client(
-    client: FlaskClient, auth_headers: Callable[[str], dict[str, str]]
+    client: FlaskClient, auth_headers: AuthHeaders
 ) -> Callable[..., dict[str, Any]]:
     """Register a client as an admin and return the answer: ``register_client(scopes=[...])``."""
     admin = auth_headers("admin")
@@ -53,7 +53,7 @@ def client_token(client: FlaskClient, client_id: str, secret: str, **form: str) 
 
 
 def test_registering_answers_the_secret_once_and_stores_only_its_digest(
-    app: Flask, client: FlaskClient, auth_headers: Callable[[str], dict[str, str]]
+    app: Flask, client: FlaskClient, auth_headers: AuthHeaders
 ) -> None:
     admin = auth_headers("admin")
     response = client.post(CLIENTS, json=PARTNER, headers=admin)
@@ -77,7 +77,7 @@ def test_registering_answers_the_secret_once_and_stores_only_its_digest(
 
 @pytest.mark.parametrize("role", ["member", "librarian"])
 def test_only_admins_register_clients(
-    client: FlaskClient, auth_headers: Callable[[str], dict[str, str]], role: str
+    client: FlaskClient, auth_headers: AuthHeaders, role: str
 ) -> None:
     response = client.post(CLIENTS, json=PARTNER, headers=auth_headers(role))
 
@@ -116,7 +116,7 @@ def test_only_admins_register_clients(
 )
 def test_a_bad_registration_is_422_naming_the_field(
     client: FlaskClient,
-    auth_headers: Callable[[str], dict[str, str]],
+    auth_headers: AuthHeaders,
     fields: dict[str, Any],
     field: str,
 ) -> None:
@@ -269,7 +269,7 @@ def test_a_service_token_does_what_its_scopes_allow_and_no_more(
 def test_rotation_keeps_the_old_secret_valid_during_the_overlap_only(
     app: Flask,
     client: FlaskClient,
-    auth_headers: Callable[[str], dict[str, str]],
+    auth_headers: AuthHeaders,
     register_client: Callable[..., dict[str, Any]],
 ) -> None:
     registered = register_client()
@@ -300,7 +300,7 @@ def test_rotation_keeps_the_old_secret_valid_during_the_overlap_only(
 
 def test_a_second_rotation_retires_the_oldest_secret_at_once(
     client: FlaskClient,
-    auth_headers: Callable[[str], dict[str, str]],
+    auth_headers: AuthHeaders,
     register_client: Callable[..., dict[str, Any]],
 ) -> None:
     registered = register_client()
@@ -315,7 +315,7 @@ def test_a_second_rotation_retires_the_oldest_secret_at_once(
 
 def test_a_revoked_client_gets_no_token_and_its_tokens_stop_working(
     client: FlaskClient,
-    auth_headers: Callable[[str], dict[str, str]],
+    auth_headers: AuthHeaders,
     register_client: Callable[..., dict[str, Any]],
 ) -> None:
     registered = register_client(scopes=["users:read"])
@@ -337,7 +337,7 @@ def test_a_revoked_client_gets_no_token_and_its_tokens_stop_working(
 
 def test_the_client_list_pages_with_links(
     client: FlaskClient,
-    auth_headers: Callable[[str], dict[str, str]],
+    auth_headers: AuthHeaders,
     register_client: Callable[..., dict[str, Any]],
 ) -> None:
     for number in range(3):
@@ -353,9 +353,7 @@ def test_the_client_list_pages_with_links(
     assert 'rel="next"' in response.headers["Link"]
 
 
-def test_an_unknown_client_is_404(
-    client: FlaskClient, auth_headers: Callable[[str], dict[str, str]]
-) -> None:
+def test_an_unknown_client_is_404(client: FlaskClient, auth_headers: AuthHeaders) -> None:
     admin = auth_headers("admin")
 
     for response in (

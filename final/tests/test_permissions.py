@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from conftest import ROLES, UserInfo, bearer
+from conftest import ROLES, AuthHeaders, MakeUser, UserInfo, bearer
 from flask.testing import FlaskClient
 
 # (method, path, roles allowed). {other} is a user id that is not the caller's.
@@ -34,7 +34,7 @@ ALL_ROUTES = [(method, path) for method, path, _ in PROTECTED] + SIGNED_IN
 
 
 @pytest.fixture
-def other_user(make_user: Callable[..., UserInfo]) -> UserInfo:
+def other_user(make_user: MakeUser) -> UserInfo:
     return make_user(email="someone.else@example.org")
 
 
@@ -63,7 +63,7 @@ def test_with_a_garbage_token_every_protected_route_is_401(
 @pytest.mark.parametrize(("method", "path", "allowed"), PROTECTED)
 def test_wrong_role_is_403_and_right_role_gets_past_the_check(
     client: FlaskClient,
-    auth_headers: Callable[[str], dict[str, str]],
+    auth_headers: AuthHeaders,
     other_user: UserInfo,
     role: str,
     method: str,
@@ -82,9 +82,9 @@ def test_wrong_role_is_403_and_right_role_gets_past_the_check(
 
 def test_demoted_user_loses_access_at_once(
     client: FlaskClient,
-    make_user: Callable[..., UserInfo],
+    make_user: MakeUser,
     tokens_for: Callable[[UserInfo], dict[str, str]],
-    auth_headers: Callable[[str], dict[str, str]],
+    auth_headers: AuthHeaders,
 ) -> None:
     librarian = make_user(role="librarian")
     headers = bearer(tokens_for(librarian)["access_token"])

@@ -12,14 +12,24 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 import schemathesis
-from conftest import SERVER_DATABASE_URL, SERVER_REDIS_URL, UserInfo, bearer, isbn13
+from conftest import (
+    SERVER_DATABASE_URL,
+    SERVER_REDIS_URL,
+    AuthHeaders,
+    MakeAuthor,
+    MakeBook,
+    MakeUser,
+    TokensFor,
+    bearer,
+    isbn13,
+)
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
@@ -66,7 +76,7 @@ def snapshot(app: Flask) -> Snapshot:
 
 
 @pytest.fixture
-def catalogue(make_book: Callable[..., int], make_author: Callable[..., int]) -> dict[str, int]:
+def catalogue(make_book: MakeBook, make_author: MakeAuthor) -> dict[str, int]:
     """Two authors and three books for the hostile requests to aim at."""
     first, second = make_author(name="Mary Shelley"), make_author(name="Bram Stoker")
     return {
@@ -103,7 +113,7 @@ def test_hostile_reads_are_refused_or_answered_and_change_nothing(
     app: Flask,
     client: FlaskClient,
     catalogue: dict[str, int],
-    auth_headers: Callable[[str], dict[str, str]],
+    auth_headers: AuthHeaders,
     template: str,
 ) -> None:
     headers = auth_headers("admin")
@@ -127,8 +137,8 @@ def test_hostile_bodies_are_stored_verbatim_or_refused(
     app: Flask,
     client: FlaskClient,
     catalogue: dict[str, int],
-    make_user: Callable[..., UserInfo],
-    tokens_for: Callable[[UserInfo], dict[str, Any]],
+    make_user: MakeUser,
+    tokens_for: TokensFor,
 ) -> None:
     admin = bearer(tokens_for(make_user("admin"))["access_token"])
     member = bearer(tokens_for(make_user())["access_token"])

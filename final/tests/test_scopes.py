@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import PASSWORD, UserInfo, bearer
+from conftest import PASSWORD, MakeUser, UserInfo, bearer
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_jwt_extended import decode_token
@@ -24,7 +24,7 @@ def narrow_tokens(app: Flask) -> Callable[..., dict[str, str]]:
 
     def factory(user: UserInfo, *scopes: str) -> dict[str, str]:
         with app.app_context():
-            pair = auth.issue_tokens(users.find_user(user.id), scopes=frozenset(scopes))
+            pair = auth.issue_tokens(users.get_user(user.id), scopes=frozenset(scopes))
             return {"access_token": pair.access_token, "refresh_token": pair.refresh_token}
 
     return factory
@@ -32,7 +32,7 @@ def narrow_tokens(app: Flask) -> Callable[..., dict[str, str]]:
 
 @pytest.mark.parametrize("role", sorted(ROLE_SCOPES))
 def test_a_sign_in_grants_the_scopes_of_the_role(
-    app: Flask, client: FlaskClient, make_user: Callable[..., UserInfo], role: str
+    app: Flask, client: FlaskClient, make_user: MakeUser, role: str
 ) -> None:
     user = make_user(role=role)
     body = client.post(LOGIN, json={"email": user.email, "password": PASSWORD}).get_json()
@@ -53,7 +53,7 @@ def test_a_member_gets_the_member_scopes_and_staff_get_more() -> None:
 
 def test_a_token_without_the_scope_is_403_insufficient_scope_with_the_challenge(
     client: FlaskClient,
-    make_user: Callable[..., UserInfo],
+    make_user: MakeUser,
     narrow_tokens: Callable[..., dict[str, str]],
 ) -> None:
     librarian = make_user(role="librarian")
@@ -74,7 +74,7 @@ def test_a_token_without_the_scope_is_403_insufficient_scope_with_the_challenge(
 
 def test_the_role_still_decides_when_the_token_has_the_scope(
     client: FlaskClient,
-    make_user: Callable[..., UserInfo],
+    make_user: MakeUser,
     narrow_tokens: Callable[..., dict[str, str]],
 ) -> None:
     """A member's token that claims catalog:write is refused: the role does not grant it."""
@@ -89,7 +89,7 @@ def test_the_role_still_decides_when_the_token_has_the_scope(
 
 def test_a_refreshed_pair_keeps_the_narrower_grant(
     client: FlaskClient,
-    make_user: Callable[..., UserInfo],
+    make_user: MakeUser,
     narrow_tokens: Callable[..., dict[str, str]],
 ) -> None:
     member = make_user()

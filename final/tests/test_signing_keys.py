@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import jwt as pyjwt
 import pytest
-from conftest import UserInfo, bearer
+from conftest import MakeUser, bearer
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_jwt_extended import decode_token
@@ -50,7 +49,7 @@ def keys_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_tokens_are_es256_with_a_kid_issuer_and_audience(
-    app: Flask, client: FlaskClient, make_user: Callable[..., UserInfo], tokens_for: Any
+    app: Flask, client: FlaskClient, make_user: MakeUser, tokens_for: Any
 ) -> None:
     token = tokens_for(make_user())["access_token"]
 
@@ -74,7 +73,7 @@ def test_the_jwks_lists_public_keys_only(client: FlaskClient) -> None:
 
 
 def test_a_token_for_another_audience_or_issuer_is_401(
-    app: Flask, client: FlaskClient, make_user: Callable[..., UserInfo], tokens_for: Any
+    app: Flask, client: FlaskClient, make_user: MakeUser, tokens_for: Any
 ) -> None:
     token = tokens_for(make_user())["access_token"]
     header = pyjwt.get_unverified_header(token)
@@ -89,7 +88,7 @@ def test_a_token_for_another_audience_or_issuer_is_401(
 
 
 def test_a_token_signed_by_an_unknown_key_is_401(
-    app: Flask, client: FlaskClient, make_user: Callable[..., UserInfo], tokens_for: Any
+    app: Flask, client: FlaskClient, make_user: MakeUser, tokens_for: Any
 ) -> None:
     token = tokens_for(make_user())["access_token"]
     with app.app_context():
@@ -112,7 +111,7 @@ def keyring_app(keys_dir: Path, app: Flask) -> Flask:
 
 
 def test_rotation_mid_session_keeps_old_tokens_and_signs_new_ones_with_the_new_key(
-    keyring_app: Flask, keys_dir: Path, make_user: Callable[..., UserInfo], tokens_for: Any
+    keyring_app: Flask, keys_dir: Path, make_user: MakeUser, tokens_for: Any
 ) -> None:
     client = keyring_app.test_client()
     before = tokens_for(make_user())
@@ -145,7 +144,7 @@ def test_a_retired_key_fails_and_leaves_the_jwks_and_the_keyring(
     short_lived: None,
     keyring_app: Flask,
     keys_dir: Path,
-    make_user: Callable[..., UserInfo],
+    make_user: MakeUser,
     tokens_for: Any,
 ) -> None:
     client = keyring_app.test_client()
@@ -165,7 +164,7 @@ def test_a_retired_key_fails_and_leaves_the_jwks_and_the_keyring(
 
 
 def test_a_key_from_the_environment_signs(
-    monkeypatch: pytest.MonkeyPatch, make_user: Callable[..., UserInfo]
+    monkeypatch: pytest.MonkeyPatch, make_user: MakeUser
 ) -> None:
     key = generate_key()
     monkeypatch.setenv("JWT_PRIVATE_KEY", private_pem(key).replace("\n", "\\n"))

@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
-from app.ids import MAX_ID
 from app.models import ApiKey, User
 from app.models.api_key import SHOWN_LENGTH, hash_api_key, new_api_key
 from app.models.base import utc_now
@@ -67,9 +66,9 @@ def list_api_keys(*, page: int, per_page: int, sort: str | None = None) -> Page[
     return paginate(statement, page=page, per_page=per_page)
 
 
-def revoke_api_key(*, api_key_id: int, by: User) -> ApiKey:
+def revoke_api_key(*, api_key_id: int, viewer: User) -> ApiKey:
     """Revoke a key at once (revoking it again changes nothing); 404 when there is none."""
-    api_key = db.session.get(ApiKey, api_key_id) if api_key_id <= MAX_ID else None
+    api_key = db.session.get(ApiKey, api_key_id)
     if api_key is None:
         raise NotFound("No API key with this id.")
     if api_key.revoked_at is None:
@@ -77,6 +76,6 @@ def revoke_api_key(*, api_key_id: int, by: User) -> ApiKey:
         db.session.commit()
         log.info(
             "API key revoked",
-            extra={"event": "api_key_revoked", "account_id": by.id, "api_key_id": api_key.id},
+            extra={"event": "api_key_revoked", "account_id": viewer.id, "api_key_id": api_key.id},
         )
     return api_key

@@ -26,6 +26,7 @@ from app.extensions import db
 from app.ids import MAX_ID
 from app.models import RevokedToken, User
 from app.models.base import utc_now
+from app.models.user import normalise_email
 from app.scopes import ROLE_SCOPES, format_scope, parse_scope
 
 Claims = dict[str, Any]
@@ -83,7 +84,7 @@ def authenticate(*, email: str, password: str) -> User:
     database's one write lock (see extensions.py), and every other sign-in would wait for it.
     """
     hasher = password_hasher()
-    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     stored_hash = (
         user.password_hash
         if user is not None

@@ -13,7 +13,6 @@ from sqlalchemy import delete, select, update
 
 from app.errors import NotFound
 from app.extensions import db
-from app.ids import MAX_ID
 from app.models import AuthorizationCode, OAuthClient, OAuthGrant, User
 from app.models.base import utc_now
 from app.models.oauth import digest
@@ -57,9 +56,9 @@ def list_clients(*, page: int, per_page: int, sort: str | None = None) -> Page[O
     return paginate(statement, page=page, per_page=per_page)
 
 
-def find_client(client_pk: int) -> OAuthClient:
+def get_client(client_pk: int) -> OAuthClient:
     """The client with this id, or 404."""
-    client = db.session.get(OAuthClient, client_pk) if client_pk <= MAX_ID else None
+    client = db.session.get(OAuthClient, client_pk)
     if client is None:
         raise NotFound("No client with this id.")
     return client
@@ -71,7 +70,7 @@ def rotate_secret(client_pk: int) -> IssuedSecret:
     A client's operators deploy the new secret while the old one still works, so rotating
     never causes an outage. Rotating again ends the older overlap at once: two secrets at most.
     """
-    client = find_client(client_pk)
+    client = get_client(client_pk)
     overlap: timedelta = current_app.config["OAUTH_SECRET_OVERLAP"]
     secret = _new_secret()
     client.previous_secret_hash = client.secret_hash
@@ -86,7 +85,7 @@ def revoke_client(client_pk: int) -> None:
 
     Its access tokens stop too: every token that names a client is checked against this row.
     """
-    client = find_client(client_pk)
+    client = get_client(client_pk)
     now = utc_now()
     if client.revoked_at is None:
         client.revoked_at = now
@@ -124,10 +123,10 @@ def list_grants(
     return paginate(statement, page=page, per_page=per_page)
 
 
-def revoke_grant(*, user: User, grant_id: int) -> None:
-    """Revoke one of ``user``'s grants; 404 for anyone else's, so ids reveal nothing."""
-    grant = db.session.get(OAuthGrant, grant_id) if grant_id <= MAX_ID else None
-    if grant is None or grant.user_id != user.id or grant.revoked_at is not None:
+def revoke_grant(*, viewer: User, grant_id: int) -> None:
+    """Revoke one of ``viewer``'s grants; 404 for anyone else's, so ids reveal nothing."""
+    grant = db.session.get(OAuthGrant, grant_id)
+    if grant is None or grant.user_id != viewer.id or grant.revoked_at is not None:
         raise NotFound("No grant with this id.")
     grant.revoked_at = utc_now()
     db.session.commit()

@@ -12,6 +12,7 @@ from typing import Any, TypeGuard, TypeVar
 from flask import request
 
 from app.errors import ValidationFailed
+from app.ids import MAX_ID
 from app.models import Author, Book, Loan, User
 from app.pagination import Page, page_links
 
@@ -44,8 +45,10 @@ def whole_number(value: object) -> str | None:
 
 
 def identifier(value: object) -> str | None:
-    """An id: an integer of at least 1."""
-    return None if _is_int(value) and value >= 1 else "Must be an id (a whole number from 1)."
+    """An id: an integer from 1 to ``MAX_ID``, the range a row's id can have."""
+    if _is_int(value) and 1 <= value <= MAX_ID:
+        return None
+    return f"Must be an id (a whole number from 1 to {MAX_ID})."
 
 
 def optional_year(value: object) -> str | None:

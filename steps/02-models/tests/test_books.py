@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from conftest import MakeAuthor, MakeBook, MakeUser
 from flask.testing import FlaskClient
 
 BOOKS = "/api/v1/books"
@@ -23,7 +24,7 @@ def borrow(client: FlaskClient, book_id: int, user_id: int) -> Any:
 
 
 def test_creating_a_book_puts_every_copy_on_the_shelf(
-    client: FlaskClient, make_author: Callable[..., int]
+    client: FlaskClient, make_author: MakeAuthor
 ) -> None:
     author_id = make_author(name="Mary Shelley")
     response = client.post(
@@ -49,17 +50,13 @@ def test_creating_a_book_puts_every_copy_on_the_shelf(
     assert client.get(f"{BOOKS}/{body['id']}").get_json() == body
 
 
-def test_each_book_gets_its_own_creation_time(
-    client: FlaskClient, make_book: Callable[..., int]
-) -> None:
+def test_each_book_gets_its_own_creation_time(client: FlaskClient, make_book: MakeBook) -> None:
     # A default of utc_now() (called once, at import) would give every row the same time.
     created = [client.get(f"{BOOKS}/{make_book()}").get_json()["created_at"] for _ in range(2)]
     assert created[0] < created[1]
 
 
-def test_duplicate_isbn_is_409_isbn_taken(
-    client: FlaskClient, make_book: Callable[..., int]
-) -> None:
+def test_duplicate_isbn_is_409_isbn_taken(client: FlaskClient, make_book: MakeBook) -> None:
     book_id = make_book(isbn=FRANKENSTEIN)
     author_id = client.get(f"{BOOKS}/{book_id}").get_json()["author_id"]
     response = client.post(BOOKS, json=new_book(author_id))
@@ -105,9 +102,9 @@ def test_a_json_list_is_422(client: FlaskClient) -> None:
 @pytest.mark.task("02.2")
 def test_update_changes_fields_and_keeps_copies_on_loan(
     client: FlaskClient,
-    make_book: Callable[..., int],
-    make_author: Callable[..., int],
-    make_user: Callable[..., Any],
+    make_book: MakeBook,
+    make_author: MakeAuthor,
+    make_user: MakeUser,
 ) -> None:
     book_id = make_book(copies=2)
     assert borrow(client, book_id, make_user().id).status_code == 201
@@ -125,7 +122,7 @@ def test_update_changes_fields_and_keeps_copies_on_loan(
 
 @pytest.mark.task("02.2")
 def test_lowering_copies_below_active_loans_is_409(
-    client: FlaskClient, make_book: Callable[..., int], make_user: Callable[..., Any]
+    client: FlaskClient, make_book: MakeBook, make_user: MakeUser
 ) -> None:
     book_id = make_book(copies=2)
     for _ in range(2):
@@ -139,7 +136,7 @@ def test_lowering_copies_below_active_loans_is_409(
 
 @pytest.mark.task("02.3")
 def test_deleting_a_book_with_an_active_loan_is_409(
-    client: FlaskClient, make_book: Callable[..., int], make_user: Callable[..., Any]
+    client: FlaskClient, make_book: MakeBook, make_user: MakeUser
 ) -> None:
     book_id = make_book()
     loan = borrow(client, book_id, make_user().id).get_json()
@@ -173,8 +170,8 @@ def test_a_book_id_outside_1_to_max_id_is_404_for_every_method(
 @pytest.mark.task("02.1")
 def test_list_runs_the_same_number_of_queries_for_any_page_size(
     client: FlaskClient,
-    make_book: Callable[..., int],
-    make_author: Callable[..., int],
+    make_book: MakeBook,
+    make_author: MakeAuthor,
     count_queries: Callable[[], Any],
 ) -> None:
     # A book per author, so loading authors one by one would show as 100 extra statements.

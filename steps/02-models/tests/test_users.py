@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from conftest import UserInfo
+from conftest import MakeBook, MakeUser
 from flask.testing import FlaskClient
 
 USERS = "/api/v1/users"
@@ -21,7 +19,7 @@ def test_creating_a_user_stores_the_email_in_lower_case(client: FlaskClient) -> 
 
 
 def test_an_email_in_use_in_any_case_is_409_email_taken(
-    client: FlaskClient, make_user: Callable[..., UserInfo]
+    client: FlaskClient, make_user: MakeUser
 ) -> None:
     make_user(email="ada@example.org")
     response = client.post(USERS, json={"email": "ADA@example.org", "name": "Ada"})
@@ -43,16 +41,14 @@ def test_invalid_user_is_422(
 
 
 @pytest.mark.task("02.1")
-def test_users_are_listed_a_page_at_a_time(
-    client: FlaskClient, make_user: Callable[..., UserInfo]
-) -> None:
+def test_users_are_listed_a_page_at_a_time(client: FlaskClient, make_user: MakeUser) -> None:
     ids = [make_user().id for _ in range(3)]
     body = client.get(f"{USERS}?per_page=2").get_json()
     assert [user["id"] for user in body["items"]] == ids[:2]
     assert (body["page"], body["per_page"], body["total"]) == (1, 2, 3)
 
 
-def test_a_user_changes_their_name(client: FlaskClient, make_user: Callable[..., UserInfo]) -> None:
+def test_a_user_changes_their_name(client: FlaskClient, make_user: MakeUser) -> None:
     user = make_user()
     response = client.patch(f"{USERS}/{user.id}", json={"name": "Renamed"})
     assert response.status_code == 200
@@ -70,7 +66,7 @@ def test_missing_user_is_404(client: FlaskClient) -> None:
 
 @pytest.mark.task("02.2")
 def test_deleting_a_user_puts_their_copies_back_on_the_shelf(
-    client: FlaskClient, make_user: Callable[..., UserInfo], make_book: Callable[..., int]
+    client: FlaskClient, make_user: MakeUser, make_book: MakeBook
 ) -> None:
     user = make_user()
     book_id = make_book(copies=1)
@@ -83,7 +79,7 @@ def test_deleting_a_user_puts_their_copies_back_on_the_shelf(
 
 @pytest.mark.task("02.2")
 def test_a_users_loans_are_listed_under_the_user(
-    client: FlaskClient, make_user: Callable[..., UserInfo], make_book: Callable[..., int]
+    client: FlaskClient, make_user: MakeUser, make_book: MakeBook
 ) -> None:
     user, other = make_user(), make_user()
     for borrower in (user, other):

@@ -19,7 +19,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from flask import Flask
@@ -44,6 +44,31 @@ class UserInfo:
 
     id: int
     email: str
+
+
+class MakeUser(Protocol):
+    """``make_user``: creates a user; answers what a test needs to know of them."""
+
+    def __call__(self, email: str | None = None) -> UserInfo: ...
+
+
+class MakeAuthor(Protocol):
+    """``make_author``: creates an author; answers its id."""
+
+    def __call__(self, name: str = "Mary Shelley", birth_year: int | None = 1797) -> int: ...
+
+
+class MakeBook(Protocol):
+    """``make_book``: creates a book (and an author, unless given); answers its id."""
+
+    def __call__(
+        self,
+        copies: int = 1,
+        title: str | None = None,
+        author_id: int | None = None,
+        published_year: int | None = 1818,
+        isbn: str | None = None,
+    ) -> int: ...
 
 
 @contextmanager
@@ -121,7 +146,7 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def make_user(app: Flask) -> Callable[..., UserInfo]:
+def make_user(app: Flask) -> MakeUser:
     """Create a user: ``make_user(email=...)``."""
     counter = itertools.count(1)
 
@@ -135,7 +160,7 @@ def make_user(app: Flask) -> Callable[..., UserInfo]:
 
 
 @pytest.fixture
-def make_author(app: Flask) -> Callable[..., int]:
+def make_author(app: Flask) -> MakeAuthor:
     """Create an author and return the id: ``make_author(name="Mary Shelley")``."""
 
     def factory(name: str = "Mary Shelley", birth_year: int | None = 1797) -> int:
@@ -146,7 +171,7 @@ def make_author(app: Flask) -> Callable[..., int]:
 
 
 @pytest.fixture
-def make_book(app: Flask, make_author: Callable[..., int]) -> Callable[..., int]:
+def make_book(app: Flask, make_author: MakeAuthor) -> MakeBook:
     """Create a book and return the id: ``make_book(copies=1, title=..., author_id=...)``."""
     counter = itertools.count(1)
 

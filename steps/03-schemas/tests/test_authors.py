@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
+from conftest import MakeAuthor, MakeBook
 from flask.testing import FlaskClient
 
 AUTHORS = "/api/v1/authors"
@@ -18,9 +17,7 @@ def test_creating_an_author_answers_201(client: FlaskClient) -> None:
 
 
 @pytest.mark.task("02.1")
-def test_anyone_lists_and_reads_authors(
-    client: FlaskClient, make_author: Callable[..., int]
-) -> None:
+def test_anyone_lists_and_reads_authors(client: FlaskClient, make_author: MakeAuthor) -> None:
     author_id = make_author(name="Jane Austen", birth_year=1775)
     listed = client.get(AUTHORS)
     assert listed.status_code == 200
@@ -32,7 +29,7 @@ def test_anyone_lists_and_reads_authors(
 
 
 def test_updating_an_author_changes_only_the_fields_sent(
-    client: FlaskClient, make_author: Callable[..., int]
+    client: FlaskClient, make_author: MakeAuthor
 ) -> None:
     author_id = make_author(name="Mary Shelly")
     response = client.patch(f"{AUTHORS}/{author_id}", json={"name": "Mary Shelley"})
@@ -42,7 +39,7 @@ def test_updating_an_author_changes_only_the_fields_sent(
 
 
 @pytest.mark.task("03.4")
-def test_authors_sort_by_birth_year(client: FlaskClient, make_author: Callable[..., int]) -> None:
+def test_authors_sort_by_birth_year(client: FlaskClient, make_author: MakeAuthor) -> None:
     make_author(name="B", birth_year=1900)
     make_author(name="A", birth_year=1800)
     years = [a["birth_year"] for a in client.get(f"{AUTHORS}?sort=birth_year").get_json()["items"]]
@@ -63,7 +60,7 @@ def test_authors_sort_by_birth_year(client: FlaskClient, make_author: Callable[.
     ids=["empty-name", "long-name", "year-as-string", "year-as-float", "year-too-old", "unknown"],
 )
 def test_invalid_author_is_422(
-    client: FlaskClient, make_author: Callable[..., int], payload: dict[str, object]
+    client: FlaskClient, make_author: MakeAuthor, payload: dict[str, object]
 ) -> None:
     response = client.patch(f"{AUTHORS}/{make_author()}", json=payload)
     assert response.status_code == 422
@@ -71,7 +68,7 @@ def test_invalid_author_is_422(
 
 
 def test_deleting_an_author_with_books_is_409_author_has_books(
-    client: FlaskClient, make_author: Callable[..., int], make_book: Callable[..., int]
+    client: FlaskClient, make_author: MakeAuthor, make_book: MakeBook
 ) -> None:
     author_id = make_author()
     make_book(author_id=author_id)
@@ -81,7 +78,7 @@ def test_deleting_an_author_with_books_is_409_author_has_books(
 
 
 def test_deleting_an_author_without_books_is_204(
-    client: FlaskClient, make_author: Callable[..., int]
+    client: FlaskClient, make_author: MakeAuthor
 ) -> None:
     author_id = make_author()
     assert client.delete(f"{AUTHORS}/{author_id}").status_code == 204

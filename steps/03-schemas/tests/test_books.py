@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import isbn13
+from conftest import MakeAuthor, MakeBook, MakeUser, isbn13
 from flask.testing import FlaskClient
 
 from app.schemas.common import isbn13_is_valid
@@ -32,7 +32,7 @@ def titles(client: FlaskClient, query: str) -> list[str]:
 
 @pytest.mark.task("03.3")
 def test_creating_a_book_puts_every_copy_on_the_shelf(
-    client: FlaskClient, make_author: Callable[..., int]
+    client: FlaskClient, make_author: MakeAuthor
 ) -> None:
     author_id = make_author(name="Mary Shelley")
     response = client.post(
@@ -59,9 +59,7 @@ def test_creating_a_book_puts_every_copy_on_the_shelf(
     assert client.get(f"{BOOKS}/{body['id']}").get_json() == body
 
 
-def test_each_book_gets_its_own_creation_time(
-    client: FlaskClient, make_book: Callable[..., int]
-) -> None:
+def test_each_book_gets_its_own_creation_time(client: FlaskClient, make_book: MakeBook) -> None:
     # A default of utc_now() (called once, at import) would give every row the same time.
     created = [client.get(f"{BOOKS}/{make_book()}").get_json()["created_at"] for _ in range(2)]
     assert created[0] < created[1]
@@ -73,7 +71,7 @@ def test_each_book_gets_its_own_creation_time(
     ["9780141439472", "978014143947", "97801414394711", "978014143947X", "", "\u0669780141439471"],
     ids=["bad-check-digit", "12-digits", "14-digits", "letter", "empty", "arabic-digit"],
 )
-def test_invalid_isbn_is_422(client: FlaskClient, make_book: Callable[..., int], isbn: str) -> None:
+def test_invalid_isbn_is_422(client: FlaskClient, make_book: MakeBook, isbn: str) -> None:
     response = client.patch(f"{BOOKS}/{make_book()}", json={"isbn": isbn})
     assert response.status_code == 422
     assert set(response.get_json()["details"]) == {"isbn"}
@@ -81,7 +79,7 @@ def test_invalid_isbn_is_422(client: FlaskClient, make_book: Callable[..., int],
 
 @pytest.mark.task("03.2")
 def test_isbn_with_spaces_or_hyphens_is_stored_as_13_digits(
-    client: FlaskClient, make_book: Callable[..., int]
+    client: FlaskClient, make_book: MakeBook
 ) -> None:
     book_id = make_book()
     for isbn in ("978 0 14 143947 1", "978-0-14-143947-1"):
@@ -90,9 +88,7 @@ def test_isbn_with_spaces_or_hyphens_is_stored_as_13_digits(
 
 
 @pytest.mark.task("03.3")
-def test_duplicate_isbn_is_409_isbn_taken(
-    client: FlaskClient, make_book: Callable[..., int]
-) -> None:
+def test_duplicate_isbn_is_409_isbn_taken(client: FlaskClient, make_book: MakeBook) -> None:
     book_id = make_book(isbn=FRANKENSTEIN)
     author_id = client.get(f"{BOOKS}/{book_id}").get_json()["author_id"]
     response = client.post(BOOKS, json=new_book(author_id, isbn="978-0141439471"))
@@ -136,7 +132,7 @@ def test_unknown_author_is_422_naming_author_id(client: FlaskClient) -> None:
     ],
 )
 def test_invalid_book_fields_are_422(
-    client: FlaskClient, make_author: Callable[..., int], overrides: dict[str, Any]
+    client: FlaskClient, make_author: MakeAuthor, overrides: dict[str, Any]
 ) -> None:
     response = client.post(BOOKS, json=new_book(make_author(), **overrides))
     assert response.status_code == 422
@@ -159,9 +155,9 @@ def test_a_json_list_is_422(client: FlaskClient) -> None:
 
 def test_update_changes_fields_and_keeps_copies_on_loan(
     client: FlaskClient,
-    make_book: Callable[..., int],
-    make_author: Callable[..., int],
-    make_user: Callable[..., Any],
+    make_book: MakeBook,
+    make_author: MakeAuthor,
+    make_user: MakeUser,
 ) -> None:
     book_id = make_book(copies=2)
     assert borrow(client, book_id, make_user().id).status_code == 201
@@ -178,7 +174,7 @@ def test_update_changes_fields_and_keeps_copies_on_loan(
 
 
 def test_lowering_copies_below_active_loans_is_409(
-    client: FlaskClient, make_book: Callable[..., int], make_user: Callable[..., Any]
+    client: FlaskClient, make_book: MakeBook, make_user: MakeUser
 ) -> None:
     book_id = make_book(copies=2)
     for _ in range(2):
@@ -191,7 +187,7 @@ def test_lowering_copies_below_active_loans_is_409(
 
 
 def test_deleting_a_book_with_an_active_loan_is_409(
-    client: FlaskClient, make_book: Callable[..., int], make_user: Callable[..., Any]
+    client: FlaskClient, make_book: MakeBook, make_user: MakeUser
 ) -> None:
     book_id = make_book()
     loan = borrow(client, book_id, make_user().id).get_json()
@@ -223,7 +219,7 @@ def test_a_book_id_outside_1_to_max_id_is_404_for_every_method(
 
 
 def test_search_matches_title_or_author_name_case_insensitively(
-    client: FlaskClient, make_book: Callable[..., int], make_author: Callable[..., int]
+    client: FlaskClient, make_book: MakeBook, make_author: MakeAuthor
 ) -> None:
     shelley = make_author(name="Mary Shelley")
     stoker = make_author(name="Bram Stoker")
@@ -234,9 +230,7 @@ def test_search_matches_title_or_author_name_case_insensitively(
     assert titles(client, "stoker") == ["Dracula", "The Jewel of Seven Stars"]
 
 
-def test_search_treats_like_wildcards_literally(
-    client: FlaskClient, make_book: Callable[..., int]
-) -> None:
+def test_search_treats_like_wildcards_literally(client: FlaskClient, make_book: MakeBook) -> None:
     make_book(title="100% Pure")
     make_book(title="1000 Nights")
     make_book(title="snake_case")
@@ -247,9 +241,9 @@ def test_search_treats_like_wildcards_literally(
 
 def test_filters_by_author_and_availability(
     client: FlaskClient,
-    make_book: Callable[..., int],
-    make_author: Callable[..., int],
-    make_user: Callable[..., Any],
+    make_book: MakeBook,
+    make_author: MakeAuthor,
+    make_user: MakeUser,
 ) -> None:
     author = make_author(name="Only Me")
     mine = make_book(author_id=author, copies=1)
@@ -268,7 +262,7 @@ def test_filters_by_author_and_availability(
 @pytest.mark.task("03.4")
 @pytest.mark.parametrize("field", ["title", "published_year", "created_at"])
 def test_sorts_ascending_and_descending(
-    client: FlaskClient, make_book: Callable[..., int], field: str
+    client: FlaskClient, make_book: MakeBook, field: str
 ) -> None:
     make_book(title="B", published_year=1900)
     make_book(title="A", published_year=2000)
@@ -283,8 +277,8 @@ def test_sorts_ascending_and_descending(
 @pytest.mark.task("03.4")
 def test_list_runs_the_same_number_of_queries_for_any_page_size(
     client: FlaskClient,
-    make_book: Callable[..., int],
-    make_author: Callable[..., int],
+    make_book: MakeBook,
+    make_author: MakeAuthor,
     count_queries: Callable[[], Any],
 ) -> None:
     # A book per author, so loading authors one by one would show as 100 extra statements.

@@ -1,8 +1,7 @@
 """The factory mounts every blueprint where the API contract says."""
 
-from collections.abc import Callable
-
 import pytest
+from conftest import MakeBook
 from flask.testing import FlaskClient
 
 from app import create_app
@@ -32,7 +31,7 @@ def test_index_links_to_the_books_collection(client: FlaskClient) -> None:
 
 @pytest.mark.task("01.1")
 def test_index_gives_the_url_template_of_each_item(
-    client: FlaskClient, make_book: Callable[..., int]
+    client: FlaskClient, make_book: MakeBook
 ) -> None:
     book_id = make_book()
     templates = client.get("/api/v1/").get_json()["templates"]
@@ -57,7 +56,7 @@ def test_books_are_mounted_under_api_v1(client: FlaskClient) -> None:
 
 
 @pytest.mark.task("01.1")
-def test_each_app_has_its_own_database(client: FlaskClient, make_book: Callable[..., int]) -> None:
+def test_each_app_has_its_own_database(client: FlaskClient, make_book: MakeBook) -> None:
     book_id = make_book()
     assert client.get(f"/api/v1/books/{book_id}").status_code == 200
     other = create_app("testing")

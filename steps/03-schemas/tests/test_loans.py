@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import UserInfo
+from conftest import MakeBook, MakeUser
 from flask.testing import FlaskClient
 
 LOANS = "/api/v1/loans"
 
 
 @pytest.fixture
-def member(make_user: Callable[..., UserInfo]) -> int:
+def member(make_user: MakeUser) -> int:
     """The id of a user who borrows."""
     return make_user().id
 
@@ -26,7 +25,7 @@ def borrow(client: FlaskClient, book_id: int, user_id: int) -> Any:
 
 @pytest.mark.task("02.2")
 def test_borrowing_answers_an_active_loan_due_in_14_days(
-    client: FlaskClient, member: int, make_book: Callable[..., int]
+    client: FlaskClient, member: int, make_book: MakeBook
 ) -> None:
     book_id = make_book(copies=2)
     response = borrow(client, book_id, member)
@@ -45,7 +44,7 @@ def test_borrowing_answers_an_active_loan_due_in_14_days(
 
 @pytest.mark.parametrize("unknown", ["book", "user"])
 def test_borrowing_for_an_unknown_book_or_user_is_404(
-    client: FlaskClient, member: int, make_book: Callable[..., int], unknown: str
+    client: FlaskClient, member: int, make_book: MakeBook, unknown: str
 ) -> None:
     book_id, user_id = (4242, member) if unknown == "book" else (make_book(), 4242)
     response = borrow(client, book_id, user_id)
@@ -54,7 +53,7 @@ def test_borrowing_for_an_unknown_book_or_user_is_404(
 
 
 @pytest.mark.task("03.1")
-@pytest.mark.parametrize("book_id", ["1", 0, None, 1.5])
+@pytest.mark.parametrize("book_id", ["1", 0, 2**31, None, 1.5])
 def test_invalid_book_id_is_422(client: FlaskClient, member: int, book_id: Any) -> None:
     response = client.post(LOANS, json={"book_id": book_id, "user_id": member})
     assert response.status_code == 422
@@ -63,7 +62,7 @@ def test_invalid_book_id_is_422(client: FlaskClient, member: int, book_id: Any) 
 
 @pytest.mark.task("02.2")
 def test_no_copy_left_is_409_book_unavailable(
-    client: FlaskClient, make_book: Callable[..., int], make_user: Callable[..., UserInfo]
+    client: FlaskClient, make_book: MakeBook, make_user: MakeUser
 ) -> None:
     book_id = make_book(copies=1)
     assert borrow(client, book_id, make_user().id).status_code == 201
@@ -75,7 +74,7 @@ def test_no_copy_left_is_409_book_unavailable(
 
 @pytest.mark.task("02.2")
 def test_borrowing_the_same_book_twice_is_409_already_borrowed(
-    client: FlaskClient, member: int, make_book: Callable[..., int]
+    client: FlaskClient, member: int, make_book: MakeBook
 ) -> None:
     book_id = make_book(copies=3)
     assert borrow(client, book_id, member).status_code == 201
@@ -86,7 +85,7 @@ def test_borrowing_the_same_book_twice_is_409_already_borrowed(
 
 @pytest.mark.task("02.2")
 def test_a_sixth_loan_is_409_loan_limit_reached(
-    client: FlaskClient, member: int, make_book: Callable[..., int]
+    client: FlaskClient, member: int, make_book: MakeBook
 ) -> None:
     for _ in range(5):
         assert borrow(client, make_book(), member).status_code == 201
@@ -97,7 +96,7 @@ def test_a_sixth_loan_is_409_loan_limit_reached(
 
 @pytest.mark.task("02.3")
 def test_returning_frees_the_copy_and_a_second_return_is_409(
-    client: FlaskClient, member: int, make_book: Callable[..., int]
+    client: FlaskClient, member: int, make_book: MakeBook
 ) -> None:
     book_id = make_book(copies=1)
     loan = borrow(client, book_id, member).get_json()
@@ -115,7 +114,7 @@ def test_returning_frees_the_copy_and_a_second_return_is_409(
 
 @pytest.mark.task("02.2")
 def test_loans_are_listed_a_page_at_a_time(
-    client: FlaskClient, member: int, make_book: Callable[..., int]
+    client: FlaskClient, member: int, make_book: MakeBook
 ) -> None:
     ids = [borrow(client, make_book(), member).get_json()["id"] for _ in range(3)]
     body = client.get(f"{LOANS}?per_page=2&page=2").get_json()
@@ -134,7 +133,7 @@ def test_unknown_loan_is_404(client: FlaskClient, action: str) -> None:
 
 
 def test_loans_filter_by_user_and_status(
-    client: FlaskClient, make_book: Callable[..., int], make_user: Callable[..., UserInfo]
+    client: FlaskClient, make_book: MakeBook, make_user: MakeUser
 ) -> None:
     first = borrow(client, make_book(), make_user().id).get_json()
     second = borrow(client, make_book(), make_user().id).get_json()
@@ -149,7 +148,7 @@ def test_loans_filter_by_user_and_status(
 
 @pytest.mark.task("03.4")
 def test_loans_sort_by_due_date_descending(
-    client: FlaskClient, member: int, make_book: Callable[..., int]
+    client: FlaskClient, member: int, make_book: MakeBook
 ) -> None:
     ids = [borrow(client, make_book(), member).get_json()["id"] for _ in range(3)]
     listed = client.get(f"{LOANS}?sort=-due_at").get_json()

@@ -6,11 +6,11 @@ holds the line by itself (against a bug, or two requests racing past a service's
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from conftest import UserInfo, isbn13
+from conftest import MakeAuthor, MakeBook, MakeUser, isbn13
 from flask import Flask
 from sqlalchemy.exc import IntegrityError
 
@@ -48,7 +48,7 @@ def test_two_users_cannot_share_an_email() -> None:
 
 
 @pytest.mark.usefixtures("session")
-def test_two_books_cannot_share_an_isbn(make_author: Callable[..., int]) -> None:
+def test_two_books_cannot_share_an_isbn(make_author: MakeAuthor) -> None:
     author_id = make_author()
     with pytest.raises(IntegrityError):
         add_and_flush(
@@ -60,7 +60,7 @@ def test_two_books_cannot_share_an_isbn(make_author: Callable[..., int]) -> None
 @pytest.mark.usefixtures("session")
 @pytest.mark.parametrize(("total", "available"), [(-1, 0), (1, 2), (1, -1)])
 def test_copies_must_stay_between_zero_and_the_total(
-    make_author: Callable[..., int], total: int, available: int
+    make_author: MakeAuthor, total: int, available: int
 ) -> None:
     book = Book(
         title="A",
@@ -80,9 +80,7 @@ def test_a_book_needs_an_existing_author() -> None:
 
 
 @pytest.mark.usefixtures("session")
-def test_one_active_loan_per_user_and_book(
-    make_user: Callable[..., UserInfo], make_book: Callable[..., int]
-) -> None:
+def test_one_active_loan_per_user_and_book(make_user: MakeUser, make_book: MakeBook) -> None:
     user_id, book_id = make_user().id, make_book(copies=3)
     # Returned loans do not count: the partial index covers active loans only.
     add_and_flush(loan(user_id, book_id, returned=True), loan(user_id, book_id))
@@ -92,7 +90,7 @@ def test_one_active_loan_per_user_and_book(
 
 @pytest.mark.usefixtures("session")
 def test_deleting_an_author_with_books_is_refused_by_the_foreign_key(
-    make_book: Callable[..., int],
+    make_book: MakeBook,
 ) -> None:
     author = db.session.get_one(Book, make_book()).author
     db.session.delete(author)

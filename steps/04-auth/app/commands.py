@@ -7,7 +7,7 @@ from marshmallow import ValidationError
 
 from app.errors import ApiError
 from app.extensions import db
-from app.models.user import ROLES
+from app.models.user import MEMBER, ROLES
 from app.schemas import RegisterSchema
 from app.services import users
 from app.services.seed import seed_database
@@ -27,7 +27,7 @@ def seed_command() -> None:
 
 @click.command("create-user")
 @click.argument("email")
-@click.option("--role", type=click.Choice(ROLES), default="member", show_default=True)
+@click.option("--role", type=click.Choice(ROLES), default=MEMBER, show_default=True)
 @click.option("--name", help="The user's display name (default: the part before the @).")
 @click.password_option(help="Asked for (hidden, twice) when not given.")
 @with_appcontext

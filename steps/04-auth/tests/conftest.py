@@ -19,7 +19,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from flask import Flask
@@ -54,6 +54,45 @@ class UserInfo:
     email: str
     role: str
     password: str
+
+
+class MakeUser(Protocol):
+    """``make_user``: creates a user; answers what a test needs to know of them."""
+
+    def __call__(
+        self, role: str = "member", email: str | None = None, password: str = PASSWORD
+    ) -> UserInfo: ...
+
+
+class TokensFor(Protocol):
+    """``tokens_for``: issues the tokens a sign-in would give this user."""
+
+    def __call__(self, user: UserInfo) -> dict[str, Any]: ...
+
+
+class AuthHeaders(Protocol):
+    """``auth_headers``: answers the Authorization header of a new user with this role."""
+
+    def __call__(self, role: str = "member") -> dict[str, str]: ...
+
+
+class MakeAuthor(Protocol):
+    """``make_author``: creates an author; answers its id."""
+
+    def __call__(self, name: str = "Mary Shelley", birth_year: int | None = 1797) -> int: ...
+
+
+class MakeBook(Protocol):
+    """``make_book``: creates a book (and an author, unless given); answers its id."""
+
+    def __call__(
+        self,
+        copies: int = 1,
+        title: str | None = None,
+        author_id: int | None = None,
+        published_year: int | None = 1818,
+        isbn: str | None = None,
+    ) -> int: ...
 
 
 @contextmanager
@@ -131,7 +170,7 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def make_user(app: Flask) -> Callable[..., UserInfo]:
+def make_user(app: Flask) -> MakeUser:
     """Create a user: ``make_user(role="admin", email=..., password=...)``."""
     counter = itertools.count(1)
 
@@ -147,21 +186,19 @@ def make_user(app: Flask) -> Callable[..., UserInfo]:
 
 
 @pytest.fixture
-def tokens_for(app: Flask) -> Callable[[UserInfo], dict[str, Any]]:
+def tokens_for(app: Flask) -> TokensFor:
     """Issue an access and a refresh token for a user, as a successful sign-in would."""
 
     def factory(user: UserInfo) -> dict[str, Any]:
         with app.app_context():
-            pair = auth.issue_tokens(users.find_user(user.id))
+            pair = auth.issue_tokens(users.get_user(user.id))
             return {"access_token": pair.access_token, "refresh_token": pair.refresh_token}
 
     return factory
 
 
 @pytest.fixture
-def auth_headers(
-    make_user: Callable[..., UserInfo], tokens_for: Callable[[UserInfo], dict[str, Any]]
-) -> Callable[[str], dict[str, str]]:
+def auth_headers(make_user: MakeUser, tokens_for: TokensFor) -> AuthHeaders:
     """Headers of a new user with ``role``: ``client.get(url, headers=auth_headers("admin"))``."""
 
     def factory(role: str = "member") -> dict[str, str]:
@@ -171,7 +208,19 @@ def auth_headers(
 
 
 @pytest.fixture
-def make_author(app: Flask) -> Callable[..., int]:
+def staff(auth_headers: AuthHeaders) -> dict[str, str]:
+    """Headers of a signed-in librarian, who may change the catalogue."""
+    return auth_headers("librarian")
+
+
+@pytest.fixture
+def member(auth_headers: AuthHeaders) -> dict[str, str]:
+    """Headers of a signed-in member, who may borrow books."""
+    return auth_headers("member")
+
+
+@pytest.fixture
+def make_author(app: Flask) -> MakeAuthor:
     """Create an author and return the id: ``make_author(name="Mary Shelley")``."""
 
     def factory(name: str = "Mary Shelley", birth_year: int | None = 1797) -> int:
@@ -182,7 +231,7 @@ def make_author(app: Flask) -> Callable[..., int]:
 
 
 @pytest.fixture
-def make_book(app: Flask, make_author: Callable[..., int]) -> Callable[..., int]:
+def make_book(app: Flask, make_author: MakeAuthor) -> MakeBook:
     """Create a book and return the id: ``make_book(copies=1, title=..., author_id=...)``."""
     counter = itertools.count(1)
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
-from conftest import PASSWORD, UserInfo, bearer
+from conftest import PASSWORD, MakeUser, bearer
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_jwt_extended import create_refresh_token, decode_token
@@ -64,7 +63,7 @@ def test_password_is_stored_as_an_argon2id_hash(app: Flask, client: FlaskClient)
 
 
 def test_duplicate_email_in_any_case_is_409_email_taken(
-    client: FlaskClient, make_user: Callable[..., UserInfo]
+    client: FlaskClient, make_user: MakeUser
 ) -> None:
     make_user(email="grace@example.org")
     response = client.post(
@@ -94,7 +93,7 @@ def test_invalid_registration_is_422_naming_the_field(
 
 @pytest.mark.task("04.1")
 def test_login_answers_a_bearer_token_pair(
-    app: Flask, client: FlaskClient, make_user: Callable[..., UserInfo]
+    app: Flask, client: FlaskClient, make_user: MakeUser
 ) -> None:
     user = make_user(role="librarian")
     body = login(client, user.email.upper())
@@ -116,7 +115,7 @@ def test_login_answers_a_bearer_token_pair(
 @pytest.mark.task("04.1")
 @pytest.mark.parametrize("wrong", ["password", "email"])
 def test_wrong_credentials_are_401_invalid_credentials_with_one_message(
-    client: FlaskClient, make_user: Callable[..., UserInfo], wrong: str
+    client: FlaskClient, make_user: MakeUser, wrong: str
 ) -> None:
     user = make_user()
     wrong_password = client.post(LOGIN, json={"email": user.email, "password": "nope-nope"})
@@ -148,7 +147,7 @@ def test_unknown_email_is_still_checked_against_a_hash(
 
 @pytest.mark.task("04.1")
 def test_login_rehashes_a_password_hashed_with_old_parameters(
-    app: Flask, client: FlaskClient, make_user: Callable[..., UserInfo]
+    app: Flask, client: FlaskClient, make_user: MakeUser
 ) -> None:
     user = make_user()
     old_hash = PasswordHasher(time_cost=1, memory_cost=512, parallelism=1).hash(PASSWORD)
@@ -164,9 +163,7 @@ def test_login_rehashes_a_password_hashed_with_old_parameters(
 
 
 @pytest.mark.task("04.2")
-def test_me_answers_the_signed_in_user(
-    client: FlaskClient, make_user: Callable[..., UserInfo]
-) -> None:
+def test_me_answers_the_signed_in_user(client: FlaskClient, make_user: MakeUser) -> None:
     user = make_user(role="admin")
     tokens = login(client, user.email)
     response = client.get(ME, headers=bearer(tokens["access_token"]))
@@ -177,7 +174,7 @@ def test_me_answers_the_signed_in_user(
 
 @pytest.mark.task("04.3")
 def test_refresh_rotates_the_pair_and_revokes_the_used_token(
-    client: FlaskClient, make_user: Callable[..., UserInfo]
+    client: FlaskClient, make_user: MakeUser
 ) -> None:
     tokens = login(client, make_user().email)
     response = client.post(REFRESH, headers=bearer(tokens["refresh_token"]))
@@ -193,7 +190,7 @@ def test_refresh_rotates_the_pair_and_revokes_the_used_token(
 
 @pytest.mark.task("04.3")
 def test_reusing_a_refresh_token_revokes_every_token_of_the_user(
-    client: FlaskClient, make_user: Callable[..., UserInfo]
+    client: FlaskClient, make_user: MakeUser
 ) -> None:
     user = make_user()
     stolen = login(client, user.email)
@@ -216,7 +213,7 @@ def test_reusing_a_refresh_token_revokes_every_token_of_the_user(
 def test_a_refresh_token_spent_by_a_concurrent_request_revokes_every_token(
     app: Flask,
     client: FlaskClient,
-    make_user: Callable[..., UserInfo],
+    make_user: MakeUser,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     user = make_user()
@@ -240,7 +237,7 @@ def test_a_refresh_token_spent_by_a_concurrent_request_revokes_every_token(
 
 @pytest.mark.task("04.3")
 def test_an_old_revoked_token_does_not_end_the_session_started_since(
-    client: FlaskClient, make_user: Callable[..., UserInfo]
+    client: FlaskClient, make_user: MakeUser
 ) -> None:
     user = make_user()
     stolen = login(client, user.email)
@@ -252,9 +249,7 @@ def test_an_old_revoked_token_does_not_end_the_session_started_since(
 
 
 @pytest.mark.task("04.3")
-def test_logout_revokes_the_access_token(
-    client: FlaskClient, make_user: Callable[..., UserInfo]
-) -> None:
+def test_logout_revokes_the_access_token(client: FlaskClient, make_user: MakeUser) -> None:
     tokens = login(client, make_user().email)
     response = client.post(LOGOUT, headers=bearer(tokens["access_token"]))
     assert response.status_code == 204
@@ -267,7 +262,7 @@ def test_logout_revokes_the_access_token(
 
 @pytest.mark.task("04.3")
 def test_logout_with_the_refresh_token_revokes_both(
-    client: FlaskClient, make_user: Callable[..., UserInfo]
+    client: FlaskClient, make_user: MakeUser
 ) -> None:
     tokens = login(client, make_user().email)
     response = client.post(
@@ -283,7 +278,7 @@ def test_logout_with_the_refresh_token_revokes_both(
 
 @pytest.mark.task("04.2")
 def test_logout_refuses_a_refresh_token_that_is_not_the_users(
-    client: FlaskClient, make_user: Callable[..., UserInfo]
+    client: FlaskClient, make_user: MakeUser
 ) -> None:
     mine = login(client, make_user().email)
     theirs = login(client, make_user().email)
@@ -298,7 +293,7 @@ def test_logout_refuses_a_refresh_token_that_is_not_the_users(
 
 @pytest.mark.task("04.2")
 def test_logout_accepts_an_expired_refresh_token_as_nothing_left_to_revoke(
-    app: Flask, client: FlaskClient, make_user: Callable[..., UserInfo]
+    app: Flask, client: FlaskClient, make_user: MakeUser
 ) -> None:
     user = make_user()
     tokens = login(client, user.email)
@@ -313,7 +308,7 @@ def test_logout_accepts_an_expired_refresh_token_as_nothing_left_to_revoke(
 
 @pytest.mark.task("04.1")
 def test_a_failed_sign_in_is_logged_without_the_email_or_password(
-    client: FlaskClient, make_user: Callable[..., UserInfo], caplog: pytest.LogCaptureFixture
+    client: FlaskClient, make_user: MakeUser, caplog: pytest.LogCaptureFixture
 ) -> None:
     user = make_user()
     with caplog.at_level(logging.INFO):
@@ -332,7 +327,7 @@ def test_a_failed_sign_in_is_logged_without_the_email_or_password(
 
 @pytest.mark.task("04.3")
 def test_refresh_token_reuse_is_logged_as_a_security_event(
-    client: FlaskClient, make_user: Callable[..., UserInfo], caplog: pytest.LogCaptureFixture
+    client: FlaskClient, make_user: MakeUser, caplog: pytest.LogCaptureFixture
 ) -> None:
     user = make_user()
     stolen = login(client, user.email)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
-from typing import Any
 
 import pytest
-from conftest import PASSWORD, UserInfo, bearer
+from conftest import PASSWORD, MakeUser, TokensFor, bearer
 from flask.testing import FlaskClient
 
 LOGIN = "/api/v1/auth/login"
@@ -18,7 +16,7 @@ LOGOUT = "/api/v1/auth/logout"
 
 @pytest.mark.task("04.1")
 def test_sign_in_and_refresh_answers_may_not_be_stored(
-    client: FlaskClient, make_user: Callable[..., UserInfo]
+    client: FlaskClient, make_user: MakeUser
 ) -> None:
     login = client.post(LOGIN, json={"email": make_user().email, "password": PASSWORD})
     assert login.status_code == 200
@@ -38,8 +36,8 @@ def test_a_refused_sign_in_may_not_be_stored_either(client: FlaskClient) -> None
 @pytest.mark.task("04.3")
 def test_logout_reads_a_chunked_body_and_revokes_its_refresh_token(
     client: FlaskClient,
-    make_user: Callable[..., UserInfo],
-    tokens_for: Callable[[UserInfo], dict[str, Any]],
+    make_user: MakeUser,
+    tokens_for: TokensFor,
 ) -> None:
     tokens = tokens_for(make_user())
     body = json.dumps({"refresh_token": tokens["refresh_token"]}).encode()

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any
 
 import pytest
-from conftest import PASSWORD, UserInfo, bearer
+from conftest import PASSWORD, AuthHeaders, MakeBook, MakeUser, TokensFor, bearer
 from flask.testing import FlaskClient
 
 USERS = "/api/v1/users"
@@ -16,8 +14,8 @@ USERS = "/api/v1/users"
 @pytest.mark.task("04.4")
 def test_admin_lists_users_without_secrets(
     client: FlaskClient,
-    make_user: Callable[..., UserInfo],
-    auth_headers: Callable[[str], dict[str, str]],
+    make_user: MakeUser,
+    auth_headers: AuthHeaders,
 ) -> None:
     make_user()
     response = client.get(USERS, headers=auth_headers("admin"))
@@ -31,8 +29,8 @@ def test_admin_lists_users_without_secrets(
 @pytest.mark.task("04.4")
 def test_users_sort_by_email_descending(
     client: FlaskClient,
-    make_user: Callable[..., UserInfo],
-    auth_headers: Callable[[str], dict[str, str]],
+    make_user: MakeUser,
+    auth_headers: AuthHeaders,
 ) -> None:
     make_user(email="aaa@example.org")
     make_user(email="zzz@example.org")
@@ -45,8 +43,8 @@ def test_users_sort_by_email_descending(
 @pytest.mark.task("04.2")
 def test_user_reads_their_own_account(
     client: FlaskClient,
-    make_user: Callable[..., UserInfo],
-    tokens_for: Callable[[UserInfo], dict[str, Any]],
+    make_user: MakeUser,
+    tokens_for: TokensFor,
 ) -> None:
     user = make_user()
     response = client.get(f"{USERS}/{user.id}", headers=bearer(tokens_for(user)["access_token"]))
@@ -55,9 +53,7 @@ def test_user_reads_their_own_account(
 
 
 @pytest.mark.task("04.2")
-def test_admin_reads_a_missing_user_as_404(
-    client: FlaskClient, auth_headers: Callable[[str], dict[str, str]]
-) -> None:
+def test_admin_reads_a_missing_user_as_404(client: FlaskClient, auth_headers: AuthHeaders) -> None:
     for user_id in (4242, 99999999999999999999):
         response = client.get(f"{USERS}/{user_id}", headers=auth_headers("admin"))
         assert response.status_code == 404
@@ -67,8 +63,8 @@ def test_admin_reads_a_missing_user_as_404(
 @pytest.mark.task("04.2")
 def test_user_changes_their_name_and_password(
     client: FlaskClient,
-    make_user: Callable[..., UserInfo],
-    tokens_for: Callable[[UserInfo], dict[str, Any]],
+    make_user: MakeUser,
+    tokens_for: TokensFor,
 ) -> None:
     user = make_user()
     tokens = tokens_for(user)
@@ -94,8 +90,8 @@ def test_user_changes_their_name_and_password(
 @pytest.mark.task("04.2")
 def test_user_cannot_change_their_own_role(
     client: FlaskClient,
-    make_user: Callable[..., UserInfo],
-    tokens_for: Callable[[UserInfo], dict[str, Any]],
+    make_user: MakeUser,
+    tokens_for: TokensFor,
 ) -> None:
     user = make_user()
     response = client.patch(
@@ -110,8 +106,8 @@ def test_user_cannot_change_their_own_role(
 @pytest.mark.task("04.2")
 def test_admin_changes_a_role(
     client: FlaskClient,
-    make_user: Callable[..., UserInfo],
-    auth_headers: Callable[[str], dict[str, str]],
+    make_user: MakeUser,
+    auth_headers: AuthHeaders,
 ) -> None:
     user = make_user()
     response = client.patch(
@@ -124,8 +120,8 @@ def test_admin_changes_a_role(
 @pytest.mark.task("04.2")
 def test_unknown_role_or_field_is_422(
     client: FlaskClient,
-    make_user: Callable[..., UserInfo],
-    auth_headers: Callable[[str], dict[str, str]],
+    make_user: MakeUser,
+    auth_headers: AuthHeaders,
 ) -> None:
     user = make_user()
     headers = auth_headers("admin")
@@ -140,10 +136,10 @@ def test_unknown_role_or_field_is_422(
 @pytest.mark.task("04.4")
 def test_admin_deletes_a_user_and_their_copies_return_to_the_shelf(
     client: FlaskClient,
-    make_user: Callable[..., UserInfo],
-    tokens_for: Callable[[UserInfo], dict[str, Any]],
-    make_book: Callable[..., int],
-    auth_headers: Callable[[str], dict[str, str]],
+    make_user: MakeUser,
+    tokens_for: TokensFor,
+    make_book: MakeBook,
+    auth_headers: AuthHeaders,
 ) -> None:
     user = make_user()
     book_id = make_book(copies=1)
@@ -160,10 +156,10 @@ def test_admin_deletes_a_user_and_their_copies_return_to_the_shelf(
 @pytest.mark.task("04.2")
 def test_user_sees_their_own_loans_and_staff_see_anyones(
     client: FlaskClient,
-    make_user: Callable[..., UserInfo],
-    tokens_for: Callable[[UserInfo], dict[str, Any]],
-    make_book: Callable[..., int],
-    auth_headers: Callable[[str], dict[str, str]],
+    make_user: MakeUser,
+    tokens_for: TokensFor,
+    make_book: MakeBook,
+    auth_headers: AuthHeaders,
 ) -> None:
     user = make_user()
     headers = bearer(tokens_for(user)["access_token"])
@@ -192,8 +188,8 @@ def security_events(caplog: pytest.LogCaptureFixture, event: str) -> list[loggin
 )
 def test_changing_your_own_password_needs_the_current_one(
     client: FlaskClient,
-    make_user: Callable[..., UserInfo],
-    tokens_for: Callable[[UserInfo], dict[str, Any]],
+    make_user: MakeUser,
+    tokens_for: TokensFor,
     current: str | None,
     message: str,
 ) -> None:
@@ -216,8 +212,8 @@ def test_changing_your_own_password_needs_the_current_one(
 @pytest.mark.task("04.2")
 def test_an_admin_changing_their_own_password_needs_the_current_one(
     client: FlaskClient,
-    make_user: Callable[..., UserInfo],
-    tokens_for: Callable[[UserInfo], dict[str, Any]],
+    make_user: MakeUser,
+    tokens_for: TokensFor,
 ) -> None:
     admin = make_user("admin")
     response = client.patch(
@@ -232,9 +228,9 @@ def test_an_admin_changing_their_own_password_needs_the_current_one(
 @pytest.mark.task("04.2")
 def test_admin_resets_another_users_password_without_knowing_it(
     client: FlaskClient,
-    make_user: Callable[..., UserInfo],
-    tokens_for: Callable[[UserInfo], dict[str, Any]],
-    auth_headers: Callable[[str], dict[str, str]],
+    make_user: MakeUser,
+    tokens_for: TokensFor,
+    auth_headers: AuthHeaders,
 ) -> None:
     user = make_user()
     tokens = tokens_for(user)
@@ -256,8 +252,8 @@ def test_admin_resets_another_users_password_without_knowing_it(
 @pytest.mark.task("04.2")
 def test_a_role_change_is_logged_as_a_security_event(
     client: FlaskClient,
-    make_user: Callable[..., UserInfo],
-    auth_headers: Callable[[str], dict[str, str]],
+    make_user: MakeUser,
+    auth_headers: AuthHeaders,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     user = make_user()
@@ -272,8 +268,8 @@ def test_a_role_change_is_logged_as_a_security_event(
 @pytest.mark.task("04.4")
 def test_a_deletion_is_logged_as_a_security_event(
     client: FlaskClient,
-    make_user: Callable[..., UserInfo],
-    auth_headers: Callable[[str], dict[str, str]],
+    make_user: MakeUser,
+    auth_headers: AuthHeaders,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     user = make_user()

@@ -6,18 +6,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import isbn13
+from conftest import AuthHeaders, MakeAuthor, MakeBook, isbn13
 from flask.testing import FlaskClient
 
 from app.schemas.common import isbn13_is_valid
 
 BOOKS = "/api/v1/books"
 FRANKENSTEIN = "9780141439471"
-
-
-@pytest.fixture
-def staff(auth_headers: Callable[[str], dict[str, str]]) -> dict[str, str]:
-    return auth_headers("librarian")
 
 
 def new_book(author_id: int, **overrides: Any) -> dict[str, Any]:
@@ -32,7 +27,7 @@ def titles(client: FlaskClient, query: str) -> list[str]:
 
 @pytest.mark.task("04.4")
 def test_librarian_creates_a_book_with_every_copy_on_the_shelf(
-    client: FlaskClient, staff: dict[str, str], make_author: Callable[..., int]
+    client: FlaskClient, staff: dict[str, str], make_author: MakeAuthor
 ) -> None:
     author_id = make_author(name="Mary Shelley")
     response = client.post(
@@ -65,7 +60,7 @@ def test_librarian_creates_a_book_with_every_copy_on_the_shelf(
     ids=["bad-check-digit", "12-digits", "14-digits", "letter", "empty", "arabic-digit"],
 )
 def test_invalid_isbn_is_422(
-    client: FlaskClient, staff: dict[str, str], make_author: Callable[..., int], isbn: str
+    client: FlaskClient, staff: dict[str, str], make_author: MakeAuthor, isbn: str
 ) -> None:
     response = client.post(BOOKS, json=new_book(make_author(), isbn=isbn), headers=staff)
     assert response.status_code == 422
@@ -74,7 +69,7 @@ def test_invalid_isbn_is_422(
 
 @pytest.mark.task("04.4")
 def test_isbn_with_spaces_is_stored_as_13_digits(
-    client: FlaskClient, staff: dict[str, str], make_author: Callable[..., int]
+    client: FlaskClient, staff: dict[str, str], make_author: MakeAuthor
 ) -> None:
     response = client.post(
         BOOKS, json=new_book(make_author(), isbn="978 0 14 143947 1"), headers=staff
@@ -84,7 +79,7 @@ def test_isbn_with_spaces_is_stored_as_13_digits(
 
 @pytest.mark.task("04.4")
 def test_duplicate_isbn_is_409_isbn_taken(
-    client: FlaskClient, staff: dict[str, str], make_book: Callable[..., int]
+    client: FlaskClient, staff: dict[str, str], make_book: MakeBook
 ) -> None:
     book_id = make_book(isbn=FRANKENSTEIN)
     author_id = client.get(f"{BOOKS}/{book_id}").get_json()["author_id"]
@@ -113,7 +108,7 @@ def test_unknown_author_is_422_naming_author_id(client: FlaskClient, staff: dict
 def test_invalid_book_fields_are_422(
     client: FlaskClient,
     staff: dict[str, str],
-    make_author: Callable[..., int],
+    make_author: MakeAuthor,
     overrides: dict[str, Any],
 ) -> None:
     response = client.post(BOOKS, json=new_book(make_author(), **overrides), headers=staff)
@@ -125,9 +120,9 @@ def test_invalid_book_fields_are_422(
 def test_update_changes_fields_and_keeps_copies_on_loan(
     client: FlaskClient,
     staff: dict[str, str],
-    make_book: Callable[..., int],
-    make_author: Callable[..., int],
-    auth_headers: Callable[[str], dict[str, str]],
+    make_book: MakeBook,
+    make_author: MakeAuthor,
+    auth_headers: AuthHeaders,
 ) -> None:
     book_id = make_book(copies=2)
     client.post("/api/v1/loans", json={"book_id": book_id}, headers=auth_headers("member"))
@@ -148,8 +143,8 @@ def test_update_changes_fields_and_keeps_copies_on_loan(
 def test_lowering_copies_below_active_loans_is_409(
     client: FlaskClient,
     staff: dict[str, str],
-    make_book: Callable[..., int],
-    auth_headers: Callable[[str], dict[str, str]],
+    make_book: MakeBook,
+    auth_headers: AuthHeaders,
 ) -> None:
     book_id = make_book(copies=2)
     for _ in range(2):
@@ -167,8 +162,8 @@ def test_lowering_copies_below_active_loans_is_409(
 def test_deleting_a_book_with_an_active_loan_is_409(
     client: FlaskClient,
     staff: dict[str, str],
-    make_book: Callable[..., int],
-    auth_headers: Callable[[str], dict[str, str]],
+    make_book: MakeBook,
+    auth_headers: AuthHeaders,
 ) -> None:
     book_id = make_book()
     member = auth_headers("member")
@@ -202,7 +197,7 @@ def test_a_book_id_outside_1_to_max_id_is_404_for_every_method(
 
 
 def test_search_matches_title_or_author_name_case_insensitively(
-    client: FlaskClient, make_book: Callable[..., int], make_author: Callable[..., int]
+    client: FlaskClient, make_book: MakeBook, make_author: MakeAuthor
 ) -> None:
     shelley = make_author(name="Mary Shelley")
     stoker = make_author(name="Bram Stoker")
@@ -213,9 +208,7 @@ def test_search_matches_title_or_author_name_case_insensitively(
     assert titles(client, "stoker") == ["Dracula", "The Jewel of Seven Stars"]
 
 
-def test_search_treats_like_wildcards_literally(
-    client: FlaskClient, make_book: Callable[..., int]
-) -> None:
+def test_search_treats_like_wildcards_literally(client: FlaskClient, make_book: MakeBook) -> None:
     make_book(title="100% Pure")
     make_book(title="1000 Nights")
     make_book(title="snake_case")
@@ -227,9 +220,9 @@ def test_search_treats_like_wildcards_literally(
 @pytest.mark.task("04.2")
 def test_filters_by_author_and_availability(
     client: FlaskClient,
-    make_book: Callable[..., int],
-    make_author: Callable[..., int],
-    auth_headers: Callable[[str], dict[str, str]],
+    make_book: MakeBook,
+    make_author: MakeAuthor,
+    auth_headers: AuthHeaders,
 ) -> None:
     author = make_author(name="Only Me")
     mine = make_book(author_id=author, copies=1)
@@ -247,7 +240,7 @@ def test_filters_by_author_and_availability(
 
 @pytest.mark.parametrize("field", ["title", "published_year", "created_at"])
 def test_sorts_ascending_and_descending(
-    client: FlaskClient, make_book: Callable[..., int], field: str
+    client: FlaskClient, make_book: MakeBook, field: str
 ) -> None:
     make_book(title="B", published_year=1900)
     make_book(title="A", published_year=2000)
@@ -261,8 +254,8 @@ def test_sorts_ascending_and_descending(
 
 def test_list_runs_the_same_number_of_queries_for_any_page_size(
     client: FlaskClient,
-    make_book: Callable[..., int],
-    make_author: Callable[..., int],
+    make_book: MakeBook,
+    make_author: MakeAuthor,
     count_queries: Callable[[], Any],
 ) -> None:
     # A book per author, so loading authors one by one would show as 100 extra statements.

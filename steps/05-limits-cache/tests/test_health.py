@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
+from conftest import MakeBook
 from flask.testing import FlaskClient
 
 from app import create_app
@@ -32,7 +31,7 @@ def test_index_links_every_collection(client: FlaskClient) -> None:
 
 
 def test_index_gives_the_url_template_of_each_item(
-    client: FlaskClient, make_book: Callable[..., int]
+    client: FlaskClient, make_book: MakeBook
 ) -> None:
     book_id = make_book()
     templates = client.get("/api/v1/").get_json()["templates"]

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable
 
 import pytest
+from conftest import AuthHeaders
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -31,7 +31,7 @@ HOSTILE_BODIES: dict[str, tuple[str | bytes, int, dict[str, list[str]]]] = {
 
 
 @pytest.fixture
-def admin(auth_headers: Callable[[str], dict[str, str]]) -> dict[str, str]:
+def admin(auth_headers: AuthHeaders) -> dict[str, str]:
     """An admin's headers, so that a body gets past sign-in to the schema of its route."""
     return auth_headers("admin")
 

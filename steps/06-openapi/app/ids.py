@@ -2,7 +2,7 @@
 
 Routes say ``/<id:book_id>`` where Flask's own converter would be ``/<int:book_id>``. Anything
 else in that place (0, a negative number, a number too large, a word) names no resource, so the
-answer is 404 before the view runs, and no view has to check the bound.
+answer is 404 before the view runs, and no service has to check the bound again.
 """
 
 from flask import Flask

@@ -6,6 +6,8 @@ Each ISBN-13 is that of a real edition (mostly Penguin Classics); a test checks 
 
 from typing import NamedTuple
 
+from app.models.user import ADMIN, LIBRARIAN, MEMBER
+
 SEED_PASSWORD = "library-pass"  # noqa: S105 - development data, printed in the README
 
 
@@ -28,9 +30,9 @@ class SeedBook(NamedTuple):
 
 
 USERS = [
-    SeedUser("admin@library.test", "Ada Admin", "admin"),
-    SeedUser("librarian@library.test", "Lena Librarian", "librarian"),
-    SeedUser("member@library.test", "Max Member", "member"),
+    SeedUser("admin@library.test", "Ada Admin", ADMIN),
+    SeedUser("librarian@library.test", "Lena Librarian", LIBRARIAN),
+    SeedUser("member@library.test", "Max Member", MEMBER),
 ]
 
 # Author name -> year of birth (None when nobody knows).

@@ -6,11 +6,9 @@ REQUIRE_SERVICES=1). The rest run everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 import redis
-from conftest import require_service
+from conftest import MakeBook, require_service
 from flask import Flask
 
 from app import create_app
@@ -32,7 +30,7 @@ def redis_app(redis_url: str, app: Flask) -> Flask:
     return app
 
 
-def test_cached_reads_work_on_redis(redis_app: Flask, make_book: Callable[..., int]) -> None:
+def test_cached_reads_work_on_redis(redis_app: Flask, make_book: MakeBook) -> None:
     client = redis_app.test_client()
     book_id = make_book(title="Kept")
     first = client.get(f"/api/v1/books/{book_id}")

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
+from conftest import AuthHeaders
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -36,9 +35,7 @@ def test_wrong_method_is_405_with_allow_header(client: FlaskClient) -> None:
 
 
 @pytest.mark.task("01.3")
-def test_malformed_json_is_400_bad_request(
-    client: FlaskClient, auth_headers: Callable[[str], dict[str, str]]
-) -> None:
+def test_malformed_json_is_400_bad_request(client: FlaskClient, auth_headers: AuthHeaders) -> None:
     response = client.post(
         "/api/v1/authors",
         data="{not json",
@@ -51,7 +48,7 @@ def test_malformed_json_is_400_bad_request(
 
 @pytest.mark.task("04.4")
 def test_non_json_body_is_415_unsupported_media_type(
-    client: FlaskClient, auth_headers: Callable[[str], dict[str, str]]
+    client: FlaskClient, auth_headers: AuthHeaders
 ) -> None:
     response = client.post("/api/v1/authors", data="name=Homer", headers=auth_headers("librarian"))
     assert response.status_code == 415
@@ -60,7 +57,7 @@ def test_non_json_body_is_415_unsupported_media_type(
 
 @pytest.mark.task("04.4")
 def test_invalid_fields_are_422_with_messages_per_field(
-    client: FlaskClient, auth_headers: Callable[[str], dict[str, str]]
+    client: FlaskClient, auth_headers: AuthHeaders
 ) -> None:
     response = client.post(
         "/api/v1/books",
@@ -76,9 +73,7 @@ def test_invalid_fields_are_422_with_messages_per_field(
 
 
 @pytest.mark.task("04.4")
-def test_json_that_is_not_an_object_is_422(
-    client: FlaskClient, auth_headers: Callable[[str], dict[str, str]]
-) -> None:
+def test_json_that_is_not_an_object_is_422(client: FlaskClient, auth_headers: AuthHeaders) -> None:
     response = client.post("/api/v1/authors", json=[1, 2], headers=auth_headers("librarian"))
     assert response.status_code == 422
     assert_error(response.get_json(), "validation_error")

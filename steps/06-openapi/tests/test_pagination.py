@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
+from conftest import MakeBook
 from flask.testing import FlaskClient
 
 COLLECTIONS = ["/api/v1/books", "/api/v1/authors"]
 
 
 @pytest.fixture
-def five_books(make_book: Callable[..., int]) -> list[int]:
+def five_books(make_book: MakeBook) -> list[int]:
     return [make_book(title=f"Title {n}") for n in range(5)]
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import redis
-from conftest import UserInfo, bearer, require_service
+from conftest import MakeBook, MakeUser, TokensFor, bearer, require_service
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -35,7 +35,7 @@ def redis_app(redis_url: str, app: Flask) -> Flask:
     return app
 
 
-def test_cached_reads_work_on_redis(redis_app: Flask, make_book: Callable[..., int]) -> None:
+def test_cached_reads_work_on_redis(redis_app: Flask, make_book: MakeBook) -> None:
     client = redis_app.test_client()
     book_id = make_book(title="Kept")
     first = client.get(f"/api/v1/books/{book_id}")
@@ -61,9 +61,9 @@ def in_parallel(count: int, call: Callable[[int], Any]) -> list[Any]:
 
 def test_32_borrowers_racing_for_the_last_copy_get_exactly_one_loan(
     postgres_app: Flask,
-    make_book: Callable[..., int],
-    make_user: Callable[..., UserInfo],
-    tokens_for: Callable[..., Any],
+    make_book: MakeBook,
+    make_user: MakeUser,
+    tokens_for: TokensFor,
 ) -> None:
     book_id = make_book(copies=1)
     headers = [bearer(tokens_for(make_user())["access_token"]) for _ in range(32)]
@@ -103,7 +103,7 @@ def test_concurrent_registrations_of_one_email_create_one_account(postgres_app: 
 
 
 def test_concurrent_refreshes_with_one_token_rotate_it_once(
-    postgres_app: Flask, make_user: Callable[..., UserInfo], tokens_for: Callable[..., Any]
+    postgres_app: Flask, make_user: MakeUser, tokens_for: TokensFor
 ) -> None:
     refresh_token = tokens_for(make_user())["refresh_token"]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import pytest
-from conftest import UserInfo, bearer
+from conftest import MakeAuthor, MakeBook, MakeUser, TokensFor, bearer
 from contract_checks import check_response
 from flask import Flask
 from flask.testing import FlaskClient
@@ -59,10 +59,10 @@ def document(client: FlaskClient) -> dict[str, Any]:
 @pytest.fixture
 def world(
     client: FlaskClient,
-    make_user: Callable[..., UserInfo],
-    tokens_for: Callable[[UserInfo], dict[str, Any]],
-    make_author: Callable[..., int],
-    make_book: Callable[..., int],
+    make_user: MakeUser,
+    tokens_for: TokensFor,
+    make_author: MakeAuthor,
+    make_book: MakeBook,
 ) -> World:
     """A member with a loan, a librarian, an admin, an author with a book, and spare rows."""
     member, librarian, admin = make_user("member"), make_user("librarian"), make_user("admin")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import UserInfo, bearer
+from conftest import AuthHeaders, MakeBook
 from flask.testing import FlaskClient
 
 # Every loan route needs a signed-in user, so every test here relies on task 04.2.
@@ -16,21 +15,13 @@ pytestmark = pytest.mark.task("04.2")
 LOANS = "/api/v1/loans"
 
 
-@pytest.fixture
-def member(
-    make_user: Callable[..., UserInfo], tokens_for: Callable[[UserInfo], dict[str, Any]]
-) -> dict[str, str]:
-    """Headers of a signed-in member."""
-    return bearer(tokens_for(make_user())["access_token"])
-
-
 def borrow(client: FlaskClient, book_id: int, headers: dict[str, str]) -> Any:
     """POST /loans for ``book_id``."""
     return client.post(LOANS, json={"book_id": book_id}, headers=headers)
 
 
 def test_borrowing_answers_an_active_loan_due_in_14_days(
-    client: FlaskClient, member: dict[str, str], make_book: Callable[..., int]
+    client: FlaskClient, member: dict[str, str], make_book: MakeBook
 ) -> None:
     book_id = make_book(copies=2)
     response = borrow(client, book_id, member)
@@ -52,7 +43,7 @@ def test_borrowing_an_unknown_book_is_404(client: FlaskClient, member: dict[str,
     assert response.get_json()["code"] == "not_found"
 
 
-@pytest.mark.parametrize("book_id", ["1", 0, None, 1.5])
+@pytest.mark.parametrize("book_id", ["1", 0, 2**31, None, 1.5])
 def test_invalid_book_id_is_422(client: FlaskClient, member: dict[str, str], book_id: Any) -> None:
     response = client.post(LOANS, json={"book_id": book_id}, headers=member)
     assert response.status_code == 422
@@ -61,8 +52,8 @@ def test_invalid_book_id_is_422(client: FlaskClient, member: dict[str, str], boo
 
 def test_no_copy_left_is_409_book_unavailable(
     client: FlaskClient,
-    make_book: Callable[..., int],
-    auth_headers: Callable[[str], dict[str, str]],
+    make_book: MakeBook,
+    auth_headers: AuthHeaders,
 ) -> None:
     book_id = make_book(copies=1)
     assert borrow(client, book_id, auth_headers("member")).status_code == 201
@@ -72,7 +63,7 @@ def test_no_copy_left_is_409_book_unavailable(
 
 
 def test_borrowing_the_same_book_twice_is_409_already_borrowed(
-    client: FlaskClient, member: dict[str, str], make_book: Callable[..., int]
+    client: FlaskClient, member: dict[str, str], make_book: MakeBook
 ) -> None:
     book_id = make_book(copies=3)
     borrow(client, book_id, member)
@@ -82,7 +73,7 @@ def test_borrowing_the_same_book_twice_is_409_already_borrowed(
 
 
 def test_a_sixth_loan_is_409_loan_limit_reached(
-    client: FlaskClient, member: dict[str, str], make_book: Callable[..., int]
+    client: FlaskClient, member: dict[str, str], make_book: MakeBook
 ) -> None:
     for _ in range(5):
         assert borrow(client, make_book(), member).status_code == 201
@@ -92,7 +83,7 @@ def test_a_sixth_loan_is_409_loan_limit_reached(
 
 
 def test_returning_frees_the_copy_and_a_second_return_is_409(
-    client: FlaskClient, member: dict[str, str], make_book: Callable[..., int]
+    client: FlaskClient, member: dict[str, str], make_book: MakeBook
 ) -> None:
     book_id = make_book(copies=1)
     loan = borrow(client, book_id, member).get_json()
@@ -111,8 +102,8 @@ def test_returning_frees_the_copy_and_a_second_return_is_409(
 def test_members_see_only_their_own_loans(
     client: FlaskClient,
     member: dict[str, str],
-    make_book: Callable[..., int],
-    auth_headers: Callable[[str], dict[str, str]],
+    make_book: MakeBook,
+    auth_headers: AuthHeaders,
 ) -> None:
     mine = borrow(client, make_book(), member).get_json()
     other = auth_headers("member")
@@ -128,8 +119,8 @@ def test_members_see_only_their_own_loans(
 def test_staff_see_and_return_every_loan_and_filter_them(
     client: FlaskClient,
     member: dict[str, str],
-    make_book: Callable[..., int],
-    auth_headers: Callable[[str], dict[str, str]],
+    make_book: MakeBook,
+    auth_headers: AuthHeaders,
 ) -> None:
     first = borrow(client, make_book(), member).get_json()
     second = borrow(client, make_book(), auth_headers("member")).get_json()
@@ -146,7 +137,7 @@ def test_staff_see_and_return_every_loan_and_filter_them(
 
 
 def test_loans_sort_by_due_date_descending(
-    client: FlaskClient, member: dict[str, str], make_book: Callable[..., int]
+    client: FlaskClient, member: dict[str, str], make_book: MakeBook
 ) -> None:
     ids = [borrow(client, make_book(), member).get_json()["id"] for _ in range(3)]
     listed = client.get(f"{LOANS}?sort=-due_at", headers=member).get_json()

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import ROLES, UserInfo, bearer
+from conftest import ROLES, AuthHeaders, MakeUser, UserInfo, bearer
 from flask.testing import FlaskClient
 
 # (method, path, roles allowed). {other} is a user id that is not the caller's.
@@ -55,7 +55,7 @@ def by_role_check(cases: list[tuple[str, str, set[str]]]) -> list[Any]:
 
 
 @pytest.fixture
-def other_user(make_user: Callable[..., UserInfo]) -> UserInfo:
+def other_user(make_user: MakeUser) -> UserInfo:
     return make_user(email="someone.else@example.org")
 
 
@@ -84,7 +84,7 @@ def test_with_a_garbage_token_every_protected_route_is_401(
 @pytest.mark.parametrize(("method", "path", "allowed"), by_role_check(PROTECTED))
 def test_wrong_role_is_403_and_right_role_gets_past_the_check(
     client: FlaskClient,
-    auth_headers: Callable[[str], dict[str, str]],
+    auth_headers: AuthHeaders,
     other_user: UserInfo,
     role: str,
     method: str,
@@ -104,9 +104,9 @@ def test_wrong_role_is_403_and_right_role_gets_past_the_check(
 @pytest.mark.task("04.4")
 def test_demoted_user_loses_access_at_once(
     client: FlaskClient,
-    make_user: Callable[..., UserInfo],
+    make_user: MakeUser,
     tokens_for: Callable[[UserInfo], dict[str, str]],
-    auth_headers: Callable[[str], dict[str, str]],
+    auth_headers: AuthHeaders,
 ) -> None:
     librarian = make_user(role="librarian")
     headers = bearer(tokens_for(librarian)["access_token"])

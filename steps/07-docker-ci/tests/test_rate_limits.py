@@ -6,14 +6,13 @@ Limits are off in the testing configuration; these tests turn them on through th
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import flask_limiter._extension
 import limits.storage.memory
 import limits.strategies
 import pytest
-from conftest import PASSWORD, UserInfo, bearer
+from conftest import PASSWORD, MakeUser, TokensFor, bearer
 from flask.testing import FlaskClient
 
 from app import create_app, rate_windows
@@ -94,8 +93,8 @@ def test_limit_resets_when_the_window_ends(client: FlaskClient, clock: FakeClock
 @pytest.mark.task("05.1")
 def test_signed_in_users_are_limited_by_user_not_address(
     client: FlaskClient,
-    make_user: Callable[..., UserInfo],
-    tokens_for: Callable[[UserInfo], dict[str, Any]],
+    make_user: MakeUser,
+    tokens_for: TokensFor,
 ) -> None:
     ada = bearer(tokens_for(make_user())["access_token"])
     grace = bearer(tokens_for(make_user())["access_token"])
@@ -125,7 +124,7 @@ def test_login_is_limited_per_address(client: FlaskClient, clock: FakeClock) -> 
 
 @pytest.mark.task("05.2")
 def test_login_is_limited_per_email_across_addresses(
-    client: FlaskClient, make_user: Callable[..., UserInfo]
+    client: FlaskClient, make_user: MakeUser
 ) -> None:
     user = make_user()
     for address in ("10.0.0.1", "10.0.0.2"):
@@ -136,9 +135,7 @@ def test_login_is_limited_per_email_across_addresses(
 
 
 @pytest.mark.task("05.2")
-def test_successful_sign_ins_do_not_count(
-    client: FlaskClient, make_user: Callable[..., UserInfo]
-) -> None:
+def test_successful_sign_ins_do_not_count(client: FlaskClient, make_user: MakeUser) -> None:
     user = make_user()
     right = {"email": user.email, "password": PASSWORD}
     # From six addresses, so that the default limit (3 a minute each) stays out of the way.

@@ -10,7 +10,7 @@ from typing import Any
 
 import jwt as pyjwt
 import pytest
-from conftest import UserInfo, bearer
+from conftest import AuthHeaders, MakeUser, TokensFor, UserInfo, bearer
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_jwt_extended import create_access_token, decode_token
@@ -35,22 +35,20 @@ def _b64(data: dict[str, Any]) -> str:
 
 
 @pytest.fixture
-def member(make_user: Callable[..., UserInfo]) -> UserInfo:
+def account(make_user: MakeUser) -> UserInfo:
     return make_user()
 
 
 @pytest.fixture
-def member_tokens(
-    member: UserInfo, tokens_for: Callable[[UserInfo], dict[str, Any]]
-) -> dict[str, Any]:
-    return tokens_for(member)
+def account_tokens(account: UserInfo, tokens_for: TokensFor) -> dict[str, Any]:
+    return tokens_for(account)
 
 
 @pytest.fixture
-def claims(app: Flask, member_tokens: dict[str, Any]) -> dict[str, Any]:
-    """The claims of the member's valid access token, to forge variations of it."""
+def claims(app: Flask, account_tokens: dict[str, Any]) -> dict[str, Any]:
+    """The claims of the account's valid access token, to forge variations of it."""
     with app.app_context():
-        decoded: dict[str, Any] = decode_token(member_tokens["access_token"])
+        decoded: dict[str, Any] = decode_token(account_tokens["access_token"])
     return decoded
 
 
@@ -59,9 +57,9 @@ def test_no_token_is_401_unauthorized(client: FlaskClient) -> None:
 
 
 def test_header_without_bearer_prefix_is_401_unauthorized(
-    client: FlaskClient, member_tokens: dict[str, Any]
+    client: FlaskClient, account_tokens: dict[str, Any]
 ) -> None:
-    response = client.get(ME, headers={"Authorization": member_tokens["access_token"]})
+    response = client.get(ME, headers={"Authorization": account_tokens["access_token"]})
     assert_401(response, "unauthorized")
 
 
@@ -77,9 +75,9 @@ def test_token_with_wrong_signature_is_401_invalid_token(
 
 
 def test_tampered_payload_is_401_invalid_token(
-    client: FlaskClient, member_tokens: dict[str, Any], claims: dict[str, Any]
+    client: FlaskClient, account_tokens: dict[str, Any], claims: dict[str, Any]
 ) -> None:
-    header, _, signature = member_tokens["access_token"].split(".")
+    header, _, signature = account_tokens["access_token"].split(".")
     tampered = f"{header}.{_b64({**claims, 'role': 'admin', 'sub': '999'})}.{signature}"
     assert_401(client.get(ME, headers=bearer(tampered)), "invalid_token")
 
@@ -92,11 +90,11 @@ def test_unsigned_alg_none_token_is_401_invalid_token(
 
 
 def test_expired_token_is_401_token_expired(
-    app: Flask, client: FlaskClient, member: UserInfo
+    app: Flask, client: FlaskClient, account: UserInfo
 ) -> None:
     with app.app_context():
         expired = create_access_token(
-            identity=str(member.id),
+            identity=str(account.id),
             additional_claims={"role": "member", "ver": 0},
             expires_delta=timedelta(seconds=-5),
         )
@@ -104,36 +102,36 @@ def test_expired_token_is_401_token_expired(
 
 
 def test_refresh_token_used_as_access_token_is_401_invalid_token(
-    client: FlaskClient, member_tokens: dict[str, Any]
+    client: FlaskClient, account_tokens: dict[str, Any]
 ) -> None:
-    assert_401(client.get(ME, headers=bearer(member_tokens["refresh_token"])), "invalid_token")
+    assert_401(client.get(ME, headers=bearer(account_tokens["refresh_token"])), "invalid_token")
 
 
 def test_access_token_used_to_refresh_is_401_invalid_token(
-    client: FlaskClient, member_tokens: dict[str, Any]
+    client: FlaskClient, account_tokens: dict[str, Any]
 ) -> None:
-    response = client.post(REFRESH, headers=bearer(member_tokens["access_token"]))
+    response = client.post(REFRESH, headers=bearer(account_tokens["access_token"]))
     assert_401(response, "invalid_token")
 
 
 @pytest.mark.task("04.2")
 def test_revoked_token_is_401_token_revoked(
-    client: FlaskClient, member_tokens: dict[str, Any]
+    client: FlaskClient, account_tokens: dict[str, Any]
 ) -> None:
-    client.post("/api/v1/auth/logout", headers=bearer(member_tokens["access_token"]))
-    assert_401(client.get(ME, headers=bearer(member_tokens["access_token"])), "token_revoked")
+    client.post("/api/v1/auth/logout", headers=bearer(account_tokens["access_token"]))
+    assert_401(client.get(ME, headers=bearer(account_tokens["access_token"])), "token_revoked")
 
 
 @pytest.mark.task("04.4")
 def test_token_of_a_deleted_user_is_401_invalid_token(
     client: FlaskClient,
-    member: UserInfo,
-    member_tokens: dict[str, Any],
-    auth_headers: Callable[[str], dict[str, str]],
+    account: UserInfo,
+    account_tokens: dict[str, Any],
+    auth_headers: AuthHeaders,
 ) -> None:
-    deleted = client.delete(f"/api/v1/users/{member.id}", headers=auth_headers("admin"))
+    deleted = client.delete(f"/api/v1/users/{account.id}", headers=auth_headers("admin"))
     assert deleted.status_code == 204
-    assert_401(client.get(ME, headers=bearer(member_tokens["access_token"])), "invalid_token")
+    assert_401(client.get(ME, headers=bearer(account_tokens["access_token"])), "invalid_token")
 
 
 @pytest.mark.task("04.2")
@@ -160,9 +158,9 @@ def test_loaders_no_route_triggers_yet_still_answer_401_bodies(
 @pytest.mark.task("04.4")
 def test_a_new_account_never_gets_a_deleted_users_id_or_tokens(
     client: FlaskClient,
-    make_user: Callable[..., UserInfo],
-    tokens_for: Callable[[UserInfo], dict[str, Any]],
-    auth_headers: Callable[[str], dict[str, str]],
+    make_user: MakeUser,
+    tokens_for: TokensFor,
+    auth_headers: AuthHeaders,
 ) -> None:
     admin = auth_headers("admin")
     doomed = make_user()  # the highest id, the one SQLite would hand out again
@@ -180,15 +178,15 @@ def test_a_new_account_never_gets_a_deleted_users_id_or_tokens(
 
 @pytest.mark.task("04.2")
 def test_a_token_does_not_fit_another_account_made_under_its_id(
-    app: Flask, client: FlaskClient, member: UserInfo, member_tokens: dict[str, Any]
+    app: Flask, client: FlaskClient, account: UserInfo, account_tokens: dict[str, Any]
 ) -> None:
     with app.app_context():
         # What a restored backup or another database could do: a new account with the old id.
-        db.session.delete(db.session.get(User, member.id))
+        db.session.delete(db.session.get(User, account.id))
         db.session.commit()
-        db.session.add(User(id=member.id, email="new@example.org", name="New", password_hash="-"))
+        db.session.add(User(id=account.id, email="new@example.org", name="New", password_hash="-"))
         db.session.commit()
-    assert_401(client.get(ME, headers=bearer(member_tokens["access_token"])), "invalid_token")
+    assert_401(client.get(ME, headers=bearer(account_tokens["access_token"])), "invalid_token")
     assert_401(
-        client.post(REFRESH, headers=bearer(member_tokens["refresh_token"])), "invalid_token"
+        client.post(REFRESH, headers=bearer(account_tokens["refresh_token"])), "invalid_token"
     )

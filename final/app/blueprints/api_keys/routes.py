@@ -4,6 +4,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from app.models.user import ADMIN
 from app.operations import operation
 from app.pagination import PageAnswer, with_link_header
 from app.permissions import current_user, roles_required, scopes_required
@@ -14,6 +15,7 @@ from app.schemas import (
     ApiKeySchema,
     NewApiKeySchema,
 )
+from app.schemas.common import dump
 from app.services import api_keys
 
 api_keys_bp = Blueprint("api_keys", __name__)
@@ -33,7 +35,7 @@ def forbid_storing_the_answer(response: Response) -> Response:
 
 
 @api_keys_bp.post("")
-@roles_required("admin")
+@roles_required(ADMIN)
 @scopes_required("integrations:write")
 @operation(
     body=ApiKeyCreateSchema,
@@ -45,28 +47,26 @@ def create_api_key() -> tuple[dict[str, Any], int]:
     """Make an API key with some of your scopes; the answer is the only time it is shown."""
     data = create_schema.load(request.get_json())
     made = api_keys.create_api_key(owner=current_user(), **data)
-    body: dict[str, Any] = new_api_key_schema.dump(made.api_key)
+    body = dump(new_api_key_schema, made.api_key)
     body["key"] = made.key
     return body, 201
 
 
 @api_keys_bp.get("")
-@roles_required("admin")
+@roles_required(ADMIN)
 @scopes_required("integrations:read")
 @operation(query=ApiKeyListQuerySchema, response=ApiKeyPageSchema, headers=["Link"])
 def list_api_keys() -> PageAnswer:
     """List the API keys, revoked and expired ones too, a page at a time."""
     query = query_schema.load(request.args)
-    body: dict[str, Any] = page_schema.dump(api_keys.list_api_keys(**query))
-    return with_link_header(body)
+    return with_link_header(dump(page_schema, api_keys.list_api_keys(**query)))
 
 
 @api_keys_bp.post("/<id:api_key_id>/revoke")
-@roles_required("admin")
+@roles_required(ADMIN)
 @scopes_required("integrations:write")
 @operation(response=ApiKeySchema, errors=[404])
 def revoke_api_key(api_key_id: int) -> dict[str, Any]:
     """Revoke an API key at once; revoking it again answers the same."""
-    api_key = api_keys.revoke_api_key(api_key_id=api_key_id, by=current_user())
-    body: dict[str, Any] = api_key_schema.dump(api_key)
-    return body
+    api_key = api_keys.revoke_api_key(api_key_id=api_key_id, viewer=current_user())
+    return dump(api_key_schema, api_key)

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from app.models.user import ADMIN
 from app.operations import operation
 from app.pagination import PageAnswer, with_link_header
 from app.permissions import roles_required, scopes_required
@@ -17,6 +18,7 @@ from app.schemas import (
     ClientSchema,
     IssuedSecretSchema,
 )
+from app.schemas.common import dump
 from app.services import clients
 
 clients_bp = Blueprint("clients", __name__)
@@ -36,7 +38,7 @@ def forbid_storing_the_answer(response: Response) -> Response:
 
 
 @clients_bp.post("")
-@roles_required("admin")
+@roles_required(ADMIN)
 @scopes_required("integrations:write")
 @operation(
     body=ClientCreateSchema,
@@ -51,43 +53,39 @@ def forbid_storing_the_answer(response: Response) -> Response:
 def register_client() -> tuple[dict[str, Any], int]:
     """Register an OAuth 2 client (admins only); its secret is in this answer and no other."""
     data = client_create_schema.load(request.get_json())
-    body: dict[str, Any] = issued_secret_schema.dump(clients.register_client(**data))
-    return body, 201
+    return dump(issued_secret_schema, clients.register_client(**data)), 201
 
 
 @clients_bp.get("")
-@roles_required("admin")
+@roles_required(ADMIN)
 @scopes_required("integrations:read")
 @operation(query=ClientListQuerySchema, response=ClientPageSchema, headers=["Link"])
 def list_clients() -> PageAnswer:
     """List the OAuth 2 clients, a page at a time (admins only)."""
     query = client_query_schema.load(request.args)
-    body: dict[str, Any] = client_page_schema.dump(clients.list_clients(**query))
-    return with_link_header(body)
+    return with_link_header(dump(client_page_schema, clients.list_clients(**query)))
 
 
 @clients_bp.get("/<id:client_pk>")
-@roles_required("admin")
+@roles_required(ADMIN)
 @scopes_required("integrations:read")
 @operation(response=ClientSchema, errors=[404])
 def get_client(client_pk: int) -> dict[str, Any]:
     """Fetch an OAuth 2 client (admins only)."""
-    body: dict[str, Any] = client_schema.dump(clients.find_client(client_pk))
-    return body
+    return dump(client_schema, clients.get_client(client_pk))
 
 
 @clients_bp.post("/<id:client_pk>/secret")
-@roles_required("admin")
+@roles_required(ADMIN)
 @scopes_required("integrations:write")
 @operation(response=IssuedSecretSchema, errors=[404])
 def rotate_client_secret(client_pk: int) -> dict[str, Any]:
     """Give a client a new secret (admins only); the old one works until the overlap ends."""
-    body: dict[str, Any] = issued_secret_schema.dump(clients.rotate_secret(client_pk))
-    return body
+    return dump(issued_secret_schema, clients.rotate_secret(client_pk))
 
 
 @clients_bp.delete("/<id:client_pk>")
-@roles_required("admin")
+@roles_required(ADMIN)
 @scopes_required("integrations:write")
 @operation(status=204, errors=[404])
 def revoke_client(client_pk: int) -> Response:

@@ -13,6 +13,15 @@ if TYPE_CHECKING:
     from app.models.loan import Loan
 
 
+def normalise_email(email: str) -> str:
+    """An email as it is stored and compared: trimmed and in lower case.
+
+    Addresses compare case-insensitively, so ``Ada@Example.org`` and ``ada@example.org`` must be
+    one account: every path that stores or looks up an email goes through this one function.
+    """
+    return email.strip().lower()
+
+
 class User(TimestampMixin, Base):
     """An account. Emails are stored in lower case, so the unique index ignores case."""
 

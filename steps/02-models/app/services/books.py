@@ -3,12 +3,11 @@
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
-from app.ids import MAX_ID
 from app.models import Author, Book, Loan
 from app.pagination import Page, paginate
 
@@ -21,7 +20,7 @@ def list_books(*, page: int, per_page: int) -> Page[Book]:
 
 def get_book(book_id: int) -> Book:
     """The book with this id, or 404."""
-    book = db.session.get(Book, book_id) if book_id <= MAX_ID else None
+    book = db.session.get(Book, book_id)
     if book is None:
         raise NotFound("No book with this id.")
     return book
@@ -90,13 +89,20 @@ def delete_book(book_id: int) -> None:
     db.session.commit()
 
 
+def put_copy_back(book_id: int) -> None:
+    """Put one copy of the book back on the shelf, in the caller's transaction.
+
+    The database adds the one (``copies_available + 1``), so two returns at the same moment
+    both count; reading the number into Python and writing it back could lose one.
+    """
+    db.session.execute(
+        update(Book).where(Book.id == book_id).values(copies_available=Book.copies_available + 1)
+    )
+
+
 def _lock_book(book_id: int) -> Book:
     """The book with this id, its row locked until the transaction ends, or 404."""
-    book = (
-        db.session.scalar(select(Book).where(Book.id == book_id).with_for_update())
-        if book_id <= MAX_ID
-        else None
-    )
+    book = db.session.scalar(select(Book).where(Book.id == book_id).with_for_update())
     if book is None:
         raise NotFound("No book with this id.")
     return book

@@ -12,12 +12,12 @@ from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, NotFound
 from app.extensions import db
-from app.ids import MAX_ID
 from app.models import Book, Loan, User
 from app.models.base import utc_now
 from app.models.loan import ACTIVE
 from app.pagination import Page, apply_sort, paginate
-from app.services.books import get_book
+from app.services.books import get_book, put_copy_back
+from app.services.users import get_user, lock_user
 
 LOAN_PERIOD = timedelta(days=14)
 MAX_ACTIVE_LOANS = 5
@@ -42,18 +42,14 @@ def return_loan(*, loan_id: int) -> Loan:
     )
     if returned is None:
         raise Conflict("This loan was already returned.", code="already_returned")
-    db.session.execute(
-        update(Book)
-        .where(Book.id == loan.book_id)
-        .values(copies_available=Book.copies_available + 1)
-    )
+    put_copy_back(loan.book_id)
     db.session.commit()
     return loan
 
 
 def get_loan(*, loan_id: int) -> Loan:
     """The loan with this id, or 404."""
-    loan = db.session.get(Loan, loan_id) if loan_id <= MAX_ID else None
+    loan = db.session.get(Loan, loan_id)
     if loan is None:
         raise NotFound("No loan with this id.")
     return loan
@@ -82,8 +78,7 @@ def list_user_loans(
     *, user_id: int, page: int, per_page: int, sort: str | None = None
 ) -> Page[Loan]:
     """One user's loans."""
-    if (db.session.get(User, user_id) if user_id <= MAX_ID else None) is None:
-        raise NotFound("No user with this id.")
+    get_user(user_id)
     return list_loans(page=page, per_page=per_page, sort=sort, user_id=user_id)
 
 
@@ -92,8 +87,7 @@ def _lend(*, user: User, book_id: int) -> Loan:
     # Lock the borrower's row so one user's concurrent requests take turns: the loan limit
     # counts what the previous one committed. (SQLite locks the whole database instead.)
     # Deleting the user takes the same lock first, so a borrow waiting here may find them gone.
-    if db.session.scalar(select(User.id).where(User.id == user.id).with_for_update()) is None:
-        raise NotFound("No user with this id.")
+    lock_user(user.id)
     get_book(book_id)
     active = select(func.count()).where(Loan.user_id == user.id, Loan.returned_at.is_(None))
     holding = active.where(Loan.book_id == book_id)

@@ -3,21 +3,22 @@
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, NotFound
 from app.extensions import db
-from app.ids import MAX_ID
-from app.models import Book, Loan, User
+from app.models import Loan, User
+from app.models.user import normalise_email
 from app.pagination import Page, apply_sort, paginate
+from app.services.books import put_copy_back
 
 SORT_COLUMNS = {"email": User.email, "name": User.name, "created_at": User.created_at}
 
 
 def create_user(*, email: str, name: str) -> User:
     """Create an account; 409 ``email_taken`` when the email (in any case) is in use."""
-    email = email.strip().lower()
+    email = normalise_email(email)
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise _email_taken()
     user = User(email=email, name=name)
@@ -37,9 +38,9 @@ def list_users(*, page: int, per_page: int, sort: str | None = None) -> Page[Use
     return paginate(statement, page=page, per_page=per_page)
 
 
-def find_user(user_id: int) -> User:
+def get_user(user_id: int) -> User:
     """The user with this id, or 404."""
-    user = db.session.get(User, user_id) if user_id <= MAX_ID else None
+    user = db.session.get(User, user_id)
     if user is None:
         raise NotFound("No user with this id.")
     return user
@@ -47,11 +48,20 @@ def find_user(user_id: int) -> User:
 
 def update_user(*, user_id: int, changes: Mapping[str, Any]) -> User:
     """Apply validated changes: users change their name."""
-    user = find_user(user_id)
+    user = get_user(user_id)
     if "name" in changes:
         user.name = changes["name"]
     db.session.commit()
     return user
+
+
+def lock_user(user_id: int) -> None:
+    """Lock the user's row until the transaction ends; 404 if another request just deleted them.
+
+    Borrowing and deleting a user both take this lock first, so the two take turns.
+    """
+    if db.session.scalar(select(User.id).where(User.id == user_id).with_for_update()) is None:
+        raise NotFound("No user with this id.")
 
 
 def delete_user(user_id: int) -> None:
@@ -60,9 +70,8 @@ def delete_user(user_id: int) -> None:
     The locks come in ``_lend``'s order, the user's row first, so a borrow racing the deletion
     either commits before it (and its copy goes back here) or waits and then finds no user.
     """
-    user = find_user(user_id)
-    if db.session.scalar(select(User.id).where(User.id == user.id).with_for_update()) is None:
-        raise NotFound("No user with this id.")  # another request deleted them a moment ago
+    user = get_user(user_id)
+    lock_user(user.id)
     # Lock the active loans as well: a return racing us commits first (the loan is then no
     # longer active) or waits for us, so no copy is put back twice. Books in id order, so two
     # deletions never wait for each other in a circle.
@@ -73,11 +82,7 @@ def delete_user(user_id: int) -> None:
         .with_for_update()
     ).all()
     for loan in active:
-        db.session.execute(
-            update(Book)
-            .where(Book.id == loan.book_id)
-            .values(copies_available=Book.copies_available + 1)
-        )
+        put_copy_back(loan.book_id)
     db.session.delete(user)
     db.session.commit()
 

@@ -12,12 +12,12 @@ from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, Forbidden, NotFound
 from app.extensions import db
-from app.ids import MAX_ID
 from app.models import Book, Loan, User
 from app.models.base import utc_now
 from app.models.loan import ACTIVE
 from app.pagination import Page, apply_sort, paginate
-from app.services.books import get_book
+from app.services.books import get_book, put_copy_back
+from app.services.users import get_user, lock_user
 
 LOAN_PERIOD = timedelta(days=14)
 MAX_ACTIVE_LOANS = 5
@@ -31,9 +31,9 @@ def borrow_book(*, user: User, book_id: int) -> Loan:
     return loan
 
 
-def return_loan(*, loan_id: int, by: User) -> Loan:
+def return_loan(*, loan_id: int, viewer: User) -> Loan:
     """Mark a loan returned and put the copy back; 409 ``already_returned`` the second time."""
-    loan = get_loan(loan_id=loan_id, viewer=by)
+    loan = get_loan(loan_id=loan_id, viewer=viewer)
     returned = db.session.scalar(
         update(Loan)
         .where(Loan.id == loan.id, Loan.returned_at.is_(None))
@@ -42,18 +42,14 @@ def return_loan(*, loan_id: int, by: User) -> Loan:
     )
     if returned is None:
         raise Conflict("This loan was already returned.", code="already_returned")
-    db.session.execute(
-        update(Book)
-        .where(Book.id == loan.book_id)
-        .values(copies_available=Book.copies_available + 1)
-    )
+    put_copy_back(loan.book_id)
     db.session.commit()
     return loan
 
 
 def get_loan(*, loan_id: int, viewer: User) -> Loan:
     """A loan its borrower or staff may see; anyone else gets 404, as if it did not exist."""
-    loan = db.session.get(Loan, loan_id) if loan_id <= MAX_ID else None
+    loan = db.session.get(Loan, loan_id)
     if loan is None or not (viewer.is_staff or loan.user_id == viewer.id):
         raise NotFound("No loan with this id.")
     return loan
@@ -87,8 +83,7 @@ def list_user_loans(
     """One user's loans, for that user or staff."""
     if not (viewer.is_staff or viewer.id == user_id):
         raise Forbidden("You may only see your own loans.")
-    if (db.session.get(User, user_id) if user_id <= MAX_ID else None) is None:
-        raise NotFound("No user with this id.")
+    get_user(user_id)
     return list_loans(viewer=viewer, page=page, per_page=per_page, sort=sort, user_id=user_id)
 
 
@@ -97,8 +92,7 @@ def _lend(*, user: User, book_id: int) -> Loan:
     # Lock the borrower's row so one user's concurrent requests take turns: the loan limit
     # counts what the previous one committed. (SQLite locks the whole database instead.)
     # Deleting the user takes the same lock first, so a borrow waiting here may find them gone.
-    if db.session.scalar(select(User.id).where(User.id == user.id).with_for_update()) is None:
-        raise NotFound("No user with this id.")
+    lock_user(user.id)
     get_book(book_id)
     active = select(func.count()).where(Loan.user_id == user.id, Loan.returned_at.is_(None))
     holding = active.where(Loan.book_id == book_id)

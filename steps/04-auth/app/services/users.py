@@ -4,29 +4,29 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
-from app.ids import MAX_ID
-from app.models import Book, Loan, User
+from app.models import Loan, User
+from app.models.user import ADMIN, MEMBER, normalise_email
 from app.pagination import Page, apply_sort, paginate
 from app.services.auth import hash_password, password_matches
+from app.services.books import put_copy_back
 
-ADMIN = "admin"
 SORT_COLUMNS = {"email": User.email, "name": User.name, "created_at": User.created_at}
 
 # Security events carry an ``event`` field for alerting, and never a password, token or email.
 log = logging.getLogger(__name__)
 
 
-def create_user(*, email: str, password: str, name: str, role: str = "member") -> User:
+def create_user(*, email: str, password: str, name: str, role: str = MEMBER) -> User:
     """Create an account; 409 ``email_taken`` when the email (in any case) is in use."""
     # Hash before the first statement: on SQLite a POST's transaction holds the write lock from
     # its first statement on, and Argon2 is slow on purpose.
     password_hash = hash_password(password)
-    email = email.strip().lower()
+    email = normalise_email(email)
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise _email_taken()
     user = User(email=email, name=name, role=role, password_hash=password_hash)
@@ -46,18 +46,18 @@ def list_users(*, page: int, per_page: int, sort: str | None = None) -> Page[Use
     return paginate(statement, page=page, per_page=per_page)
 
 
-def find_user(user_id: int) -> User:
+def get_user(user_id: int) -> User:
     """The user with this id, or 404."""
-    user = db.session.get(User, user_id) if user_id <= MAX_ID else None
+    user = db.session.get(User, user_id)
     if user is None:
         raise NotFound("No user with this id.")
     return user
 
 
-def get_user(*, user_id: int, viewer: User) -> User:
-    """A user, for themselves or an admin (403 for anyone else)."""
+def get_user_for(*, viewer: User, user_id: int) -> User:
+    """The user with this id, for themselves or an admin (403 for anyone else), or 404."""
     _require_self_or_admin(viewer, user_id)
-    return find_user(user_id)
+    return get_user(user_id)
 
 
 def update_user(*, user_id: int, changes: Mapping[str, Any], viewer: User) -> User:
@@ -70,7 +70,7 @@ def update_user(*, user_id: int, changes: Mapping[str, Any], viewer: User) -> Us
     _require_self_or_admin(viewer, user_id)
     if "role" in changes and viewer.role != ADMIN:
         raise Forbidden("Only an admin can change a role.")
-    user = find_user(user_id)
+    user = get_user(user_id)
     if "password" in changes:
         user.password_hash = _new_password_hash(
             user,
@@ -99,15 +99,23 @@ def update_user(*, user_id: int, changes: Mapping[str, Any], viewer: User) -> Us
     return user
 
 
+def lock_user(user_id: int) -> None:
+    """Lock the user's row until the transaction ends; 404 if another request just deleted them.
+
+    Borrowing and deleting a user both take this lock first, so the two take turns.
+    """
+    if db.session.scalar(select(User.id).where(User.id == user_id).with_for_update()) is None:
+        raise NotFound("No user with this id.")
+
+
 def delete_user(user_id: int) -> None:
     """Delete a user and their loans, putting the copies they still held back on the shelf.
 
     The locks come in ``_lend``'s order, the user's row first, so a borrow racing the deletion
     either commits before it (and its copy goes back here) or waits and then finds no user.
     """
-    user = find_user(user_id)
-    if db.session.scalar(select(User.id).where(User.id == user.id).with_for_update()) is None:
-        raise NotFound("No user with this id.")  # another request deleted them a moment ago
+    user = get_user(user_id)
+    lock_user(user.id)
     # Lock the active loans as well: a return racing us commits first (the loan is then no
     # longer active) or waits for us, so no copy is put back twice. Books in id order, so two
     # deletions never wait for each other in a circle.
@@ -118,11 +126,7 @@ def delete_user(user_id: int) -> None:
         .with_for_update()
     ).all()
     for loan in active:
-        db.session.execute(
-            update(Book)
-            .where(Book.id == loan.book_id)
-            .values(copies_available=Book.copies_available + 1)
-        )
+        put_copy_back(loan.book_id)
     db.session.delete(user)
     db.session.commit()
     log.info("User deleted", extra={"event": "user_deleted", "account_id": user_id})

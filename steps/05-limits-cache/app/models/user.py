@@ -13,8 +13,21 @@ from app.models.base import Base, TimestampMixin
 if TYPE_CHECKING:
     from app.models.loan import Loan
 
-ROLES = ("member", "librarian", "admin")
-STAFF_ROLES = ("librarian", "admin")
+# The role names, written once: code compares with these constants, never with literals.
+MEMBER = "member"
+LIBRARIAN = "librarian"
+ADMIN = "admin"
+ROLES = (MEMBER, LIBRARIAN, ADMIN)
+STAFF_ROLES = (LIBRARIAN, ADMIN)
+
+
+def normalise_email(email: str) -> str:
+    """An email as it is stored and compared: trimmed and in lower case.
+
+    Addresses compare case-insensitively, so ``Ada@Example.org`` and ``ada@example.org`` must be
+    one account: every path that stores or looks up an email goes through this one function.
+    """
+    return email.strip().lower()
 
 
 def new_token_key() -> str:
@@ -37,7 +50,7 @@ class User(TimestampMixin, Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(20), default="member")
+    role: Mapped[str] = mapped_column(String(20), default=MEMBER)
     # Every token carries the version it was issued under; raising it revokes them all at once.
     token_version: Mapped[int] = mapped_column(default=0)
     # Random per account, and carried by its tokens: an account made later under the same id

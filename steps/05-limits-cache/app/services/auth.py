@@ -25,6 +25,7 @@ from app.errors import Unauthorized, ValidationFailed
 from app.extensions import db
 from app.ids import MAX_ID
 from app.models import User
+from app.models.user import normalise_email
 
 Claims = dict[str, Any]
 
@@ -81,7 +82,7 @@ def authenticate(*, email: str, password: str) -> User:
     database's one write lock (see extensions.py), and every other sign-in would wait for it.
     """
     hasher = password_hasher()
-    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     stored_hash = (
         user.password_hash
         if user is not None

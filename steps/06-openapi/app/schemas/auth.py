@@ -1,8 +1,6 @@
 """Bodies of the auth routes: registering, signing in, and the tokens that come back."""
 
-from typing import Any
-
-from marshmallow import Schema, fields, post_load
+from marshmallow import Schema, fields
 from marshmallow.validate import Length
 
 from app.schemas.users import NAME_LENGTH, PASSWORD_LENGTH
@@ -14,12 +12,6 @@ class RegisterSchema(Schema):
     email = fields.Email(required=True, validate=Length(max=254))
     password = fields.String(required=True, validate=PASSWORD_LENGTH, load_only=True)
     name = fields.String(required=True, validate=NAME_LENGTH)
-
-    @post_load
-    def normalise_email(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
-        """Emails compare case-insensitively, so they are stored in lower case."""
-        data["email"] = data["email"].strip().lower()
-        return data
 
 
 class LoginSchema(Schema):

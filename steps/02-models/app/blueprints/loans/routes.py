@@ -19,7 +19,7 @@ loans_bp = Blueprint("loans", __name__)
 def borrow_book() -> tuple[dict[str, Any], int]:
     """Borrow a copy of a book for 14 days."""
     data = parse_body(LOAN_FIELDS)
-    loan = loans.borrow_book(user=users.find_user(data["user_id"]), book_id=data["book_id"])
+    loan = loans.borrow_book(user=users.get_user(data["user_id"]), book_id=data["book_id"])
     return loan_body(loan), 201
 
 

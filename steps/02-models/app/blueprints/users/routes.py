@@ -35,7 +35,7 @@ def create_user() -> tuple[dict[str, Any], int]:
 @users_bp.get("/<id:user_id>")
 def get_user(user_id: int) -> dict[str, Any]:
     """Fetch a user."""
-    return user_body(users.find_user(user_id))
+    return user_body(users.get_user(user_id))
 
 
 @users_bp.patch("/<id:user_id>")

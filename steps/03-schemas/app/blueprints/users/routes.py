@@ -14,6 +14,7 @@ from app.schemas import (
     UserSchema,
     UserUpdateSchema,
 )
+from app.schemas.common import dump
 from app.services import loans, users
 
 users_bp = Blueprint("users", __name__)
@@ -31,23 +32,20 @@ user_loans_query_schema = UserLoanListQuerySchema()
 def list_users() -> PageAnswer:
     """List users, a page at a time."""
     query = user_query_schema.load(request.args)
-    body: dict[str, Any] = user_page_schema.dump(users.list_users(**query))
-    return with_link_header(body)
+    return with_link_header(dump(user_page_schema, users.list_users(**query)))
 
 
 @users_bp.post("")
 def create_user() -> tuple[dict[str, Any], int]:
     """Create a user by email and name (step 04 replaces this with registration)."""
     data = user_create_schema.load(request.get_json())
-    body: dict[str, Any] = user_schema.dump(users.create_user(**data))
-    return body, 201
+    return dump(user_schema, users.create_user(**data)), 201
 
 
 @users_bp.get("/<id:user_id>")
 def get_user(user_id: int) -> dict[str, Any]:
     """Fetch a user."""
-    body: dict[str, Any] = user_schema.dump(users.find_user(user_id))
-    return body
+    return dump(user_schema, users.get_user(user_id))
 
 
 @users_bp.patch("/<id:user_id>")
@@ -55,8 +53,7 @@ def update_user(user_id: int) -> dict[str, Any]:
     """Change a user's name."""
     changes = user_update_schema.load(request.get_json())
     user = users.update_user(user_id=user_id, changes=changes)
-    body: dict[str, Any] = user_schema.dump(user)
-    return body
+    return dump(user_schema, user)
 
 
 @users_bp.delete("/<id:user_id>")
@@ -71,5 +68,4 @@ def list_user_loans(user_id: int) -> PageAnswer:
     """List one user's loans."""
     query = user_loans_query_schema.load(request.args)
     page = loans.list_user_loans(user_id=user_id, **query)
-    body: dict[str, Any] = loan_page_schema.dump(page)
-    return with_link_header(body)
+    return with_link_header(dump(loan_page_schema, page))

@@ -8,6 +8,7 @@ from app.models.user import STAFF_ROLES
 from app.pagination import PageAnswer, with_link_header
 from app.permissions import roles_required
 from app.schemas import AuthorInputSchema, AuthorListQuerySchema, AuthorPageSchema, AuthorSchema
+from app.schemas.common import dump
 from app.services import authors
 
 authors_bp = Blueprint("authors", __name__)
@@ -22,15 +23,13 @@ author_input_schema = AuthorInputSchema()
 def list_authors() -> PageAnswer:
     """List authors, a page at a time."""
     query = author_query_schema.load(request.args)
-    body: dict[str, Any] = author_page_schema.dump(authors.list_authors(**query))
-    return with_link_header(body)
+    return with_link_header(dump(author_page_schema, authors.list_authors(**query)))
 
 
 @authors_bp.get("/<id:author_id>")
 def get_author(author_id: int) -> dict[str, Any]:
     """Fetch one author."""
-    body: dict[str, Any] = author_schema.dump(authors.get_author(author_id))
-    return body
+    return dump(author_schema, authors.get_author(author_id))
 
 
 @authors_bp.post("")
@@ -38,8 +37,7 @@ def get_author(author_id: int) -> dict[str, Any]:
 def create_author() -> tuple[dict[str, Any], int]:
     """Add an author (librarians and admins)."""
     data = author_input_schema.load(request.get_json())
-    body: dict[str, Any] = author_schema.dump(authors.create_author(**data))
-    return body, 201
+    return dump(author_schema, authors.create_author(**data)), 201
 
 
 @authors_bp.patch("/<id:author_id>")
@@ -48,8 +46,7 @@ def update_author(author_id: int) -> dict[str, Any]:
     """Change an author (librarians and admins)."""
     changes = author_input_schema.load(request.get_json(), partial=True)
     author = authors.update_author(author_id=author_id, changes=changes)
-    body: dict[str, Any] = author_schema.dump(author)
-    return body
+    return dump(author_schema, author)
 
 
 @authors_bp.delete("/<id:author_id>")

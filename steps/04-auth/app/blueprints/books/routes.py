@@ -8,6 +8,7 @@ from app.models.user import STAFF_ROLES
 from app.pagination import PageAnswer, with_link_header
 from app.permissions import roles_required
 from app.schemas import BookInputSchema, BookListQuerySchema, BookPageSchema, BookSchema
+from app.schemas.common import dump
 from app.services import books
 
 books_bp = Blueprint("books", __name__)
@@ -22,15 +23,13 @@ book_input_schema = BookInputSchema()
 def list_books() -> PageAnswer:
     """List books, a page at a time, filtered by text, author or availability."""
     query = book_query_schema.load(request.args)
-    body: dict[str, Any] = book_page_schema.dump(books.list_books(**query))
-    return with_link_header(body)
+    return with_link_header(dump(book_page_schema, books.list_books(**query)))
 
 
 @books_bp.get("/<id:book_id>")
 def get_book(book_id: int) -> dict[str, Any]:
     """Fetch one book with its author and the copies available."""
-    body: dict[str, Any] = book_schema.dump(books.get_book(book_id))
-    return body
+    return dump(book_schema, books.get_book(book_id))
 
 
 @books_bp.post("")
@@ -38,8 +37,7 @@ def get_book(book_id: int) -> dict[str, Any]:
 def create_book() -> tuple[dict[str, Any], int]:
     """Add a book, all its copies on the shelf (librarians and admins)."""
     data = book_input_schema.load(request.get_json())
-    body: dict[str, Any] = book_schema.dump(books.create_book(**data))
-    return body, 201
+    return dump(book_schema, books.create_book(**data)), 201
 
 
 @books_bp.patch("/<id:book_id>")
@@ -48,8 +46,7 @@ def update_book(book_id: int) -> dict[str, Any]:
     """Change a book; copies_total may not drop below the copies on loan (staff)."""
     changes = book_input_schema.load(request.get_json(), partial=True)
     book = books.update_book(book_id=book_id, changes=changes)
-    body: dict[str, Any] = book_schema.dump(book)
-    return body
+    return dump(book_schema, book)
 
 
 @books_bp.delete("/<id:book_id>")

@@ -11,9 +11,11 @@ from flask import Blueprint, Response, current_app, request
 from flask_jwt_extended import get_jwt
 
 from app.extensions import client_address, limiter
+from app.models.user import normalise_email
 from app.operations import operation
 from app.permissions import current_user, login_required, refresh_token_required
 from app.schemas import LoginSchema, LogoutSchema, RegisterSchema, TokenPairSchema, UserSchema
+from app.schemas.common import dump
 from app.services import auth, users
 
 auth_bp = Blueprint("auth", __name__)
@@ -73,7 +75,7 @@ def login_email_key() -> str:
     email = payload.get("email") if isinstance(payload, dict) else None
     if not isinstance(email, str):
         return f"address:{client_address()}"
-    return f"email:{email.strip().lower()}"
+    return f"email:{normalise_email(email)}"
 
 
 @auth_bp.post("/register")
@@ -94,8 +96,7 @@ def register() -> tuple[dict[str, Any], int]:
     """Create an account and answer the new user."""
     data = register_schema.load(request.get_json())
     user = users.create_user(**data)
-    body: dict[str, Any] = user_schema.dump(user)
-    return body, 201
+    return dump(user_schema, user), 201
 
 
 @auth_bp.post("/login")
@@ -125,8 +126,7 @@ def login() -> dict[str, Any]:
     """Exchange an email and password for an access token and a refresh token."""
     credentials = login_schema.load(request.get_json())
     user = auth.authenticate(**credentials)
-    body: dict[str, Any] = token_pair_schema.dump(auth.issue_tokens(user))
-    return body
+    return dump(token_pair_schema, auth.issue_tokens(user))
 
 
 @auth_bp.post("/refresh")
@@ -135,8 +135,7 @@ def login() -> dict[str, Any]:
 def refresh() -> dict[str, Any]:
     """Trade a refresh token (sent as the Bearer token) for a new pair; the old one is revoked."""
     pair = auth.refresh_tokens(user=current_user(), claims=get_jwt())
-    body: dict[str, Any] = token_pair_schema.dump(pair)
-    return body
+    return dump(token_pair_schema, pair)
 
 
 @auth_bp.post("/logout")
@@ -163,5 +162,4 @@ def logout() -> Response:
 @operation(response=UserSchema)
 def me() -> dict[str, Any]:
     """The signed-in user."""
-    body: dict[str, Any] = user_schema.dump(current_user())
-    return body
+    return dump(user_schema, current_user())

@@ -10,6 +10,7 @@ from app.operations import operation
 from app.pagination import PageAnswer, with_link_header
 from app.permissions import roles_required
 from app.schemas import BookInputSchema, BookListQuerySchema, BookPageSchema, BookSchema
+from app.schemas.common import dump
 from app.services import books
 
 books_bp = Blueprint("books", __name__)
@@ -39,8 +40,7 @@ BOOK_EXAMPLE = {
 def list_books() -> PageAnswer:
     """List books, a page at a time, filtered by text, author or availability."""
     query = book_query_schema.load(request.args)
-    body: dict[str, Any] = book_page_schema.dump(books.list_books(**query))
-    return with_link_header(body)
+    return with_link_header(dump(book_page_schema, books.list_books(**query)))
 
 
 @books_bp.get("/<id:book_id>")
@@ -48,8 +48,7 @@ def list_books() -> PageAnswer:
 @operation(response=BookSchema, errors=[404])
 def get_book(book_id: int) -> dict[str, Any]:
     """Fetch one book with its author and the copies available."""
-    body: dict[str, Any] = book_schema.dump(books.get_book(book_id))
-    return body
+    return dump(book_schema, books.get_book(book_id))
 
 
 @books_bp.post("")
@@ -71,8 +70,7 @@ def get_book(book_id: int) -> dict[str, Any]:
 def create_book() -> tuple[dict[str, Any], int]:
     """Add a book, all its copies on the shelf (librarians and admins)."""
     data = book_input_schema.load(request.get_json())
-    body: dict[str, Any] = book_schema.dump(books.create_book(**data))
-    return body, 201
+    return dump(book_schema, books.create_book(**data)), 201
 
 
 @books_bp.patch("/<id:book_id>")
@@ -89,8 +87,7 @@ def update_book(book_id: int) -> dict[str, Any]:
     """Change a book; copies_total may not drop below the copies on loan (staff)."""
     changes = book_input_schema.load(request.get_json(), partial=True)
     book = books.update_book(book_id=book_id, changes=changes)
-    body: dict[str, Any] = book_schema.dump(book)
-    return body
+    return dump(book_schema, book)
 
 
 @books_bp.delete("/<id:book_id>")

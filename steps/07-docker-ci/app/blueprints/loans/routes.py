@@ -8,6 +8,7 @@ from app.operations import operation
 from app.pagination import PageAnswer, with_link_header
 from app.permissions import current_user, login_required
 from app.schemas import LoanCreateSchema, LoanListQuerySchema, LoanPageSchema, LoanSchema
+from app.schemas.common import dump
 from app.services import loans
 
 loans_bp = Blueprint("loans", __name__)
@@ -43,8 +44,7 @@ def borrow_book() -> tuple[dict[str, Any], int]:
     """Borrow a copy of a book for 14 days."""
     data = loan_create_schema.load(request.get_json())
     loan = loans.borrow_book(user=current_user(), **data)
-    body: dict[str, Any] = loan_schema.dump(loan)
-    return body, 201
+    return dump(loan_schema, loan), 201
 
 
 @loans_bp.get("")
@@ -53,8 +53,9 @@ def borrow_book() -> tuple[dict[str, Any], int]:
 def list_loans() -> PageAnswer:
     """List loans: your own, or everyone's if you are staff."""
     query = loan_query_schema.load(request.args)
-    body: dict[str, Any] = loan_page_schema.dump(loans.list_loans(viewer=current_user(), **query))
-    return with_link_header(body)
+    return with_link_header(
+        dump(loan_page_schema, loans.list_loans(viewer=current_user(), **query))
+    )
 
 
 @loans_bp.get("/<id:loan_id>")
@@ -62,8 +63,7 @@ def list_loans() -> PageAnswer:
 @operation(response=LoanSchema, errors=[404])
 def get_loan(loan_id: int) -> dict[str, Any]:
     """Fetch one of your loans (staff may fetch any)."""
-    body: dict[str, Any] = loan_schema.dump(loans.get_loan(loan_id=loan_id, viewer=current_user()))
-    return body
+    return dump(loan_schema, loans.get_loan(loan_id=loan_id, viewer=current_user()))
 
 
 @loans_bp.post("/<id:loan_id>/return")
@@ -71,6 +71,5 @@ def get_loan(loan_id: int) -> dict[str, Any]:
 @operation(response=LoanSchema, errors=[404, 409])
 def return_loan(loan_id: int) -> dict[str, Any]:
     """Return a borrowed book (the borrower or staff)."""
-    loan = loans.return_loan(loan_id=loan_id, by=current_user())
-    body: dict[str, Any] = loan_schema.dump(loan)
-    return body
+    loan = loans.return_loan(loan_id=loan_id, viewer=current_user())
+    return dump(loan_schema, loan)

@@ -5,6 +5,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from app.blueprints.auth.routes import USER_EXAMPLE
+from app.models.user import ADMIN
 from app.operations import operation
 from app.pagination import PageAnswer, with_link_header
 from app.permissions import current_user, login_required, roles_required
@@ -16,6 +17,7 @@ from app.schemas import (
     UserSchema,
     UserUpdateSchema,
 )
+from app.schemas.common import dump
 from app.services import loans, users
 
 users_bp = Blueprint("users", __name__)
@@ -29,13 +31,12 @@ user_loans_query_schema = UserLoanListQuerySchema()
 
 
 @users_bp.get("")
-@roles_required("admin")
+@roles_required(ADMIN)
 @operation(query=UserListQuerySchema, response=UserPageSchema, headers=["Link"])
 def list_users() -> PageAnswer:
     """List users, a page at a time (admins only)."""
     query = user_query_schema.load(request.args)
-    body: dict[str, Any] = user_page_schema.dump(users.list_users(**query))
-    return with_link_header(body)
+    return with_link_header(dump(user_page_schema, users.list_users(**query)))
 
 
 @users_bp.get("/<id:user_id>")
@@ -43,9 +44,8 @@ def list_users() -> PageAnswer:
 @operation(response=UserSchema, errors=[403, 404])
 def get_user(user_id: int) -> dict[str, Any]:
     """Fetch a user: yourself, or anyone if you are an admin."""
-    user = users.get_user(user_id=user_id, viewer=current_user())
-    body: dict[str, Any] = user_schema.dump(user)
-    return body
+    user = users.get_user_for(viewer=current_user(), user_id=user_id)
+    return dump(user_schema, user)
 
 
 @users_bp.patch("/<id:user_id>")
@@ -65,12 +65,11 @@ def update_user(user_id: int) -> dict[str, Any]:
     """
     changes = user_update_schema.load(request.get_json())
     user = users.update_user(user_id=user_id, changes=changes, viewer=current_user())
-    body: dict[str, Any] = user_schema.dump(user)
-    return body
+    return dump(user_schema, user)
 
 
 @users_bp.delete("/<id:user_id>")
-@roles_required("admin")
+@roles_required(ADMIN)
 @operation(status=204, errors=[404])
 def delete_user(user_id: int) -> Response:
     """Delete a user and their loans (admins only); copies they held go back on the shelf.
@@ -91,5 +90,4 @@ def list_user_loans(user_id: int) -> PageAnswer:
     """List one user's loans: your own, or anyone's if you are staff."""
     query = user_loans_query_schema.load(request.args)
     page = loans.list_user_loans(viewer=current_user(), user_id=user_id, **query)
-    body: dict[str, Any] = loan_page_schema.dump(page)
-    return with_link_header(body)
+    return with_link_header(dump(loan_page_schema, page))
