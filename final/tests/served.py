@@ -103,6 +103,15 @@ def _since(started: float) -> float:
     return time.monotonic() - started
 
 
+def is_listening(url: str) -> bool:
+    """True when something answers HTTP at ``url``."""
+    try:
+        call("GET", url, timeout=2)
+    except OSError:
+        return False
+    return True
+
+
 @dataclass
 class Server:
     """A running gunicorn: its URL, log file and process."""
