@@ -429,7 +429,20 @@ def test_requirements_hold_exactly_the_runtime_dependencies(
 
 def test_dev_requirements_are_complete() -> None:
     pinned = set(read_pins(FINAL / "requirements-dev.txt"))
+    # The closure is read from what is installed: a learner's install has none of the dev tools.
+    missing = [name for name in sorted(pinned) if not installed(name)]
+    if missing:
+        tool_missing(f"the development tools ({', '.join(missing[:3])}, ...; make setup-dev)")
     assert dependency_closure(sorted(pinned)) == pinned
+
+
+def installed(name: str) -> bool:
+    """Whether the distribution ``name`` is installed in this environment."""
+    try:
+        metadata.distribution(name)
+    except metadata.PackageNotFoundError:
+        return False
+    return True
 
 
 @functools.cache
