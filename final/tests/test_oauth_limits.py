@@ -50,3 +50,25 @@ def test_failed_sign_ins_on_the_page_count_against_the_login_limit(
 
     assert limited.status_code == 429
     assert limited.headers["Retry-After"]
+
+
+def test_failed_sign_ins_on_the_page_and_the_api_add_up(
+    client: FlaskClient,
+    auth_headers: Callable[[str], dict[str, str]],
+    make_user: Callable[..., UserInfo],
+) -> None:
+    reading_app: ReadingApp = register_reading_app(client, auth_headers("admin"))
+    member = make_user("member")
+    url = reading_app.authorize_url()
+    token = csrf_token(client.get(url))
+    form = {"csrf_token": token, "email": member.email, "password": "wrong-password-1"}
+
+    assert client.post(url, data=form | {"action": "sign_in"}).status_code == 401
+    wrong = {"email": member.email.upper(), "password": "wrong-password-2"}
+    assert client.post("/api/v1/auth/login", json=wrong).status_code == 401
+    limited = client.post(
+        "/api/v1/auth/login", json={"email": member.email, "password": member.password}
+    )
+
+    assert limited.status_code == 429
+    assert limited.get_json()["code"] == "rate_limited"

@@ -11,12 +11,12 @@ from flask import Blueprint, Response, current_app, request
 from flask_jwt_extended import get_jwt
 
 from app.extensions import client_address, limiter
-from app.models.user import normalise_email
 from app.operations import operation
 from app.permissions import current_user, login_required, refresh_token_required, scopes_required
 from app.schemas import LoginSchema, LogoutSchema, RegisterSchema, TokenPairSchema, UserSchema
 from app.schemas.common import dump
 from app.services import auth, users
+from app.sign_in_limits import sign_in_limits
 
 auth_bp = Blueprint("auth", __name__)
 
@@ -49,16 +49,6 @@ def forbid_storing_the_answer(response: Response) -> Response:
     return response
 
 
-def login_account_limit() -> str:
-    """The limit of failed sign-ins to one account, from the configuration."""
-    return str(current_app.config["RATELIMIT_LOGIN_ACCOUNT"])
-
-
-def login_address_limit() -> str:
-    """The limit of failed sign-ins from one address, from the configuration."""
-    return str(current_app.config["RATELIMIT_LOGIN_ADDRESS"])
-
-
 def failed_sign_in(response: Response) -> bool:
     """Whether a sign-in counts against its limits: only refused credentials do."""
     return response.status_code == 401
@@ -69,13 +59,10 @@ def register_limit() -> str:
     return str(current_app.config["RATELIMIT_REGISTER"])
 
 
-def login_email_key() -> str:
-    """The email being signed in to, normalised, so guesses from many addresses add up."""
+def login_email() -> object:
+    """The email the JSON body signs in to, whatever its type (the key copes with none)."""
     payload = request.get_json(silent=True)
-    email = payload.get("email") if isinstance(payload, dict) else None
-    if not isinstance(email, str):
-        return f"address:{client_address()}"
-    return f"email:{normalise_email(email)}"
+    return payload.get("email") if isinstance(payload, dict) else None
 
 
 @auth_bp.post("/register")
@@ -100,21 +87,7 @@ def register() -> tuple[dict[str, Any], int]:
 
 
 @auth_bp.post("/login")
-# deduct_when: each limit is checked before the view but counted after it, and only on failure.
-# The default limit still counts every request (override_defaults=False on both), so even
-# right passwords cannot make the server run Argon2 without end.
-@limiter.limit(
-    login_address_limit,
-    key_func=client_address,
-    deduct_when=failed_sign_in,
-    override_defaults=False,
-)
-@limiter.limit(
-    login_account_limit,
-    key_func=login_email_key,
-    deduct_when=failed_sign_in,
-    override_defaults=False,
-)
+@sign_in_limits(email=login_email, failed=failed_sign_in)
 @operation(
     body=LoginSchema,
     response=TokenPairSchema,

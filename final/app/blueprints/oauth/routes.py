@@ -28,11 +28,11 @@ from flask import (
 from flask.typing import ResponseReturnValue
 
 from app.errors import ApiError
-from app.extensions import client_address, limiter
 from app.models import User
 from app.scopes import ROLE_SCOPES, SCOPES, parse_scope
 from app.services import auth
 from app.services.oauth import server, server_metadata, session_member
+from app.sign_in_limits import sign_in_limits
 
 oauth_bp = Blueprint("oauth", __name__, template_folder="templates")
 
@@ -86,19 +86,9 @@ def metadata() -> dict[str, object]:
     )
 
 
-def login_address_limit() -> str:
-    """Failed sign-ins from one address: the API's sign-in limit, shared by this page."""
-    return str(current_app.config["RATELIMIT_LOGIN_ADDRESS"])
-
-
-def login_account_limit() -> str:
-    """Failed sign-ins to one account: the API's sign-in limit, shared by this page."""
-    return str(current_app.config["RATELIMIT_LOGIN_ACCOUNT"])
-
-
-def login_email_key() -> str:
-    """The email typed into the sign-in form, normalised, so guesses from many places add up."""
-    return f"email:{request.form.get('email', '').strip().lower()}"
+def form_email() -> object:
+    """The email typed into the sign-in form."""
+    return request.form.get("email")
 
 
 def failed_sign_in(response: Response) -> bool:
@@ -107,18 +97,7 @@ def failed_sign_in(response: Response) -> bool:
 
 
 @oauth_bp.route("/oauth/authorize", methods=["GET", "POST"])
-@limiter.limit(
-    login_address_limit,
-    key_func=client_address,
-    deduct_when=failed_sign_in,
-    override_defaults=False,
-)
-@limiter.limit(
-    login_account_limit,
-    key_func=login_email_key,
-    deduct_when=failed_sign_in,
-    override_defaults=False,
-)
+@sign_in_limits(email=form_email, failed=failed_sign_in)
 def authorize() -> ResponseReturnValue:
     """Sign the member in, ask for consent, and send them back to the client with a code."""
     member = session_member(
