@@ -127,3 +127,15 @@ def cached_with_etag(
         return record(wrapper, cached=True)
 
     return decorator
+
+
+def forbid_storing(response: Response) -> Response:
+    """Keep every cache from storing the answer: it may hold a token, a secret or a code.
+
+    ``Pragma: no-cache`` beside ``Cache-Control: no-store`` is what RFC 6749 (section 5.1) asks
+    of a token response, for the HTTP/1.0 caches that know only the older header. A blueprint
+    whose every answer is such registers it with ``after_request``.
+    """
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response

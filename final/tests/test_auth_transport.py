@@ -19,6 +19,8 @@ def test_sign_in_and_refresh_answers_may_not_be_stored(
     login = client.post(LOGIN, json={"email": make_user().email, "password": PASSWORD})
     assert login.status_code == 200
     assert login.headers["Cache-Control"] == "no-store"
+    # RFC 6749, section 5.1: a token response also says so to HTTP/1.0 caches.
+    assert login.headers["Pragma"] == "no-cache"
     refresh = client.post(REFRESH, headers=bearer(login.get_json()["refresh_token"]))
     assert refresh.status_code == 200
     assert refresh.headers["Cache-Control"] == "no-store"

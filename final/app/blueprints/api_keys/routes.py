@@ -2,8 +2,9 @@
 
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, request
 
+from app.caching import forbid_storing
 from app.models.user import ADMIN
 from app.operations import operation
 from app.pagination import PageAnswer, with_link_header
@@ -27,11 +28,7 @@ api_key_schema = ApiKeySchema()
 new_api_key_schema = NewApiKeySchema()
 
 
-@api_keys_bp.after_request
-def forbid_storing_the_answer(response: Response) -> Response:
-    """Keep every cache from storing an answer that may hold a key."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
+api_keys_bp.after_request(forbid_storing)
 
 
 @api_keys_bp.post("")

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from flask_jwt_extended import get_jwt
 
+from app.caching import forbid_storing
 from app.extensions import client_address, limiter
 from app.operations import operation
 from app.permissions import current_user, login_required, refresh_token_required, scopes_required
@@ -42,11 +43,7 @@ TOKEN_PAIR_EXAMPLE = {
 }
 
 
-@auth_bp.after_request
-def forbid_storing_the_answer(response: Response) -> Response:
-    """Keep every cache from storing an auth answer: it may hold tokens (RFC 6749, 5.1)."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
+auth_bp.after_request(forbid_storing)
 
 
 def failed_sign_in(response: Response) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from app.caching import forbid_storing
 from app.models.user import ADMIN
 from app.operations import operation
 from app.pagination import PageAnswer, with_link_header
@@ -30,11 +31,7 @@ client_schema = ClientSchema()
 issued_secret_schema = IssuedSecretSchema()
 
 
-@clients_bp.after_request
-def forbid_storing_the_answer(response: Response) -> Response:
-    """Keep every cache from storing a client answer: it may hold a secret."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
+clients_bp.after_request(forbid_storing)
 
 
 @clients_bp.post("")

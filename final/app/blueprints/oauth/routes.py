@@ -27,6 +27,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from app.caching import forbid_storing
 from app.errors import ApiError
 from app.models import User
 from app.scopes import ROLE_SCOPES, SCOPES, parse_scope
@@ -43,12 +44,7 @@ CSRF_FIELD = "csrf_token"
 PAGE_POLICY = "default-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 
 
-@oauth_bp.after_request
-def forbid_storing_the_answer(response: Response) -> Response:
-    """No cache may keep a token, a code in a redirect, or a page with a CSRF token."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Pragma"] = "no-cache"
-    return response
+oauth_bp.after_request(forbid_storing)
 
 
 @oauth_bp.before_request
