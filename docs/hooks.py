@@ -118,6 +118,23 @@ WORKSHOP_TIMEOUT_SECONDS = 300
 # is replaced, at build time, by that module-level constant's value.
 CONSTANT = re.compile(r"\{\{\s*const\s+(?P<path>[\w./-]+)\s+(?P<name>[A-Z][A-Z0-9_]*)\s*\}\}")
 TIMEDELTA_UNITS = ("weeks", "days", "hours", "minutes", "seconds")
+# A setting's default as the prose states it: ``{{ setting final RATELIMIT_DEFAULT }}`` is replaced
+# by what the app's BaseConfig holds when the environment sets nothing (``300 per minute``).
+SETTING = re.compile(r"\{\{\s*setting\s+(?P<app>\w+)\s+(?P<name>[A-Z][A-Z0-9_]*)\s*\}\}")
+SETTINGS_SCRIPT = """
+import json, sys
+from datetime import timedelta
+sys.path.insert(0, ".")
+from app.config import BaseConfig
+config = BaseConfig()
+values = {}
+for name in sys.argv[1:]:
+    value = getattr(config, name)
+    values[name] = {"seconds": value.total_seconds()} if isinstance(value, timedelta) else value
+print(json.dumps(values))
+"""
+# Days are the largest unit: the prose says "14 days", as the code does.
+SECONDS_PER_UNIT = (("day", 24 * 3600), ("hour", 3600), ("minute", 60))
 EXCHANGE_TIMEOUT_SECONDS = 120
 
 # Each heading of a rendered page, in document order: its id and its inner HTML.
@@ -174,13 +191,16 @@ def run_python(
     timeout: float,
     stdin: str | None = None,
     env: dict[str, str] | None = None,
+    drop: list[str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run our own interpreter on ``args`` in ``cwd``, away from any real database or Redis.
 
     The build only ever needs throwaway apps, so the service variables are dropped from the
-    environment. A run that cannot start or times out raises PluginError naming ``what``.
+    environment, with any in ``drop``. A run that cannot start or times out raises PluginError
+    naming ``what``.
     """
-    clean = {key: value for key, value in os.environ.items() if key not in SERVICE_VARIABLES}
+    hidden = {*SERVICE_VARIABLES, *(drop or [])}
+    clean = {key: value for key, value in os.environ.items() if key not in hidden}
     try:
         return subprocess.run(  # noqa: S603 - our own interpreter and scripts
             [sys.executable, *args],
@@ -923,6 +943,53 @@ def render_constants(markdown: str, root: Path = ROOT) -> str:
     return CONSTANT.sub(value, markdown)
 
 
+def duration_words(seconds: float) -> str:
+    """A whole number of seconds as prose says it, in the largest unit it fills: ``14 days``."""
+    whole = int(seconds)
+    for unit, size in SECONDS_PER_UNIT:
+        if whole and whole % size == 0:
+            count = whole // size
+            return f"{count} {unit}" + ("s" if count != 1 else "")
+    return f"{whole} seconds"
+
+
+def setting_defaults(folder: Path, names: list[str]) -> dict[str, str]:
+    """The defaults of ``names`` in the app at ``folder``: its BaseConfig with none of them set."""
+    result = run_python(
+        ["-c", SETTINGS_SCRIPT, *names],
+        cwd=folder,
+        what=f"read the settings of {folder.name}",
+        timeout=OPENAPI_TIMEOUT_SECONDS,
+        env={},
+        drop=names,
+    )
+    if result.returncode != 0:
+        raise PluginError(
+            f"Cannot read the settings {names} of {folder.name}:\n{stderr_tail(result)}"
+        )
+    values: dict[str, Any] = json.loads(result.stdout)
+    return {
+        name: duration_words(value["seconds"]) if isinstance(value, dict) else str(value)
+        for name, value in values.items()
+    }
+
+
+def render_settings(markdown: str, manifest: Manifest) -> str:
+    """Replace each ``{{ setting APP NAME }}`` with that setting's default in the named app."""
+    found = list(SETTING.finditer(markdown))
+    if not found:
+        return markdown
+    defaults: dict[str, dict[str, str]] = {}
+    for app_id in sorted({match["app"] for match in found}):
+        try:
+            folder = manifest.path(manifest.step(app_id))
+        except ManifestError as error:
+            raise PluginError(f"A setting names an unknown app: {error}") from error
+        names = sorted({match["name"] for match in found if match["app"] == app_id})
+        defaults[app_id] = setting_defaults(folder, names)
+    return SETTING.sub(lambda match: defaults[match["app"]][match["name"]], markdown)
+
+
 # --- MkDocs hooks -------------------------------------------------------------------------------
 
 
@@ -1071,8 +1138,10 @@ def on_page_markdown(
 ) -> str:
     """Answer the page's exchanges, run its workshop commands, and point repository links."""
     page_src = Path(page.file.abs_src_path or DOCS / page.file.src_uri)
-    markdown = render_exchanges(markdown, f"docs/{page.file.src_uri}", load_manifest(ROOT))
-    markdown = render_workshop_commands(render_constants(markdown))
+    manifest = load_manifest(ROOT)
+    markdown = render_exchanges(markdown, f"docs/{page.file.src_uri}", manifest)
+    markdown = render_settings(render_constants(markdown), manifest)
+    markdown = render_workshop_commands(markdown)
 
     def rewrite(match: re.Match[str]) -> str:
         relative = repository_target(page_src, match["target"], ROOT, DOCS)

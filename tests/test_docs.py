@@ -509,6 +509,35 @@ def write_app(final: Path, body: str) -> None:
     (final / "app" / "__init__.py").write_text(body, encoding="utf-8")
 
 
+def test_a_duration_setting_reads_in_the_largest_unit_it_fills() -> None:
+    hooks = load_hooks()
+    assert [hooks.duration_words(s) for s in (900, 1_209_600, 3600, 90)] == [
+        "15 minutes",
+        "14 days",
+        "1 hour",
+        "90 seconds",
+    ]
+
+
+def test_a_setting_renders_the_apps_default_whatever_the_builders_environment(
+    manifest: Manifest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hooks = load_hooks()
+    page = (
+        "Sign-ups: {{ setting final RATELIMIT_REGISTER }};"
+        " tokens: {{ setting 04 JWT_ACCESS_TOKEN_EXPIRES }}."
+    )
+    monkeypatch.delenv("RATELIMIT_REGISTER", raising=False)
+    monkeypatch.delenv("JWT_ACCESS_TOKEN_EXPIRES", raising=False)
+    default = hooks.render_settings(page, manifest)
+    assert "{{" not in default
+    monkeypatch.setenv("RATELIMIT_REGISTER", "7 per day")
+    monkeypatch.setenv("JWT_ACCESS_TOKEN_EXPIRES", "61")
+    assert hooks.render_settings(page, manifest) == default
+    with pytest.raises(hooks.PluginError, match="unknown app"):
+        hooks.render_settings("{{ setting 99 RATELIMIT_REGISTER }}", manifest)
+
+
 def test_the_openapi_export_asks_the_app_itself(tmp_path: Path) -> None:
     write_app(
         tmp_path,
