@@ -240,3 +240,19 @@ def test_a_tasks_stub_run_collects_only_the_files_that_hold_its_tests(
     assert code == 0, out
     stub_runs = [args for args in runs if "--workshop-only-tasks=02.1" in args]
     assert stub_runs == [("tests/test_shout.py", "--workshop-only-tasks=02.1")]
+
+
+FIGURES_TEST = """
+
+def test_greeting_figures(record_property):
+    record_property("figures", "greeted 3 times in 0.1 s")
+"""
+
+
+def test_verify_prints_the_figures_a_reference_test_records(
+    mini: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    test = mini / "final/tests/test_greet.py"
+    test.write_text(test.read_text() + FIGURES_TEST)
+    _, out = run_verify(capsys, "final")
+    assert "PASS  final: reference passes\n      greeted 3 times in 0.1 s\n" in out

@@ -235,6 +235,8 @@ def cmd_verify(manifest: Manifest, args: argparse.Namespace) -> int:
         print(f"{status}  {result.name}" + (f" ({result.skipped})" if result.skipped else ""))
         for problem in result.problems:
             print(f"      {problem}")
+        for figure in result.figures:
+            print(f"      {figure}")
     passed = len(results) - len(failed) - len(skipped)
     print(f"verify: {passed} passed, {len(failed)} failed, {len(skipped)} skipped")
     return 1 if failed else 0

@@ -21,6 +21,8 @@ import pytest
 REPORT_OPTION = "--workshop-report"
 ONLY_OPTION = "--workshop-only-tasks"
 EXCEPT_OPTION = "--workshop-except-tasks"
+# The user property under which a test records figures worth printing with its result.
+FIGURES = "figures"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -162,6 +164,11 @@ class ReportCollector:
             entry["outcome"] = "skipped"
         elif report.passed and report.when == "call" and entry["outcome"] == "not run":
             entry["outcome"] = "passed"
+        if report.when == "call":
+            # A proof's measured figures (record_property("figures", ...)), for verify to print.
+            entry["figures"] = [
+                str(value) for name, value in report.user_properties if name == FIGURES
+            ]
 
     def pytest_sessionfinish(self) -> None:
         """Write the report."""

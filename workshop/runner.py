@@ -32,6 +32,7 @@ class TestResult:
     tasks: tuple[str, ...]
     message: str
     errors: tuple[AppError, ...] = ()
+    figures: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,11 @@ class RunResult:
     def failed(self) -> list[TestResult]:
         """The tests that failed or errored."""
         return [test for test in self.tests if test.outcome in ("failed", "not run")]
+
+    @property
+    def figures(self) -> list[str]:
+        """What the run's tests measured and recorded to be shown, in the order they ran."""
+        return [figure for test in self.tests for figure in test.figures]
 
     def marked(self, task_id: str) -> list[TestResult]:
         """The tests that say they check this task."""
@@ -118,6 +124,7 @@ def run_tests(
                 AppError(message=str(error["message"]), where=str(error["where"]))
                 for error in entry.get("errors", [])
             ),
+            figures=tuple(str(figure) for figure in entry.get("figures", [])),
         )
         for nodeid, entry in raw.items()
     )

@@ -30,6 +30,8 @@ class CheckResult:
     name: str
     problems: list[str] = field(default_factory=list)
     skipped: str = ""
+    # Figures the check's tests measured (a proof's request counts, say), printed with it.
+    figures: list[str] = field(default_factory=list)
 
 
 def _run_stubbed(
@@ -123,7 +125,13 @@ def verify(manifest: Manifest, steps: list[Step], workers: int | None = None) ->
         futures: list[tuple[str, Future[list[str]]]] = [
             (name, pool.submit(job)) for name, job in jobs
         ]
-        return [CheckResult(name, future.result()) for name, future in futures] + skipped
+        results = [CheckResult(name, future.result()) for name, future in futures]
+        for step_id, reference in references.items():
+            name = f"{manifest.step(step_id).folder}: reference passes"
+            for result in results:
+                if result.name == name:
+                    result.figures = reference.result().figures
+        return results + skipped
 
 
 Job = tuple[str, Callable[[], list[str]]]
