@@ -96,12 +96,13 @@ class InsufficientScope(Forbidden):
 
     code = "insufficient_scope"
 
-    def __init__(self, needed: tuple[str, ...]) -> None:
+    def __init__(self, needed: tuple[str, ...], scheme: str = "Bearer") -> None:
         scope = " ".join(needed)
         super().__init__(
             f"The token or API key lacks a scope this needs: {scope}.", details={"scope": scope}
         )
-        self.headers["WWW-Authenticate"] = f'Bearer error="insufficient_scope", scope="{scope}"'
+        # The challenge names the scheme the request used: a key's holder needs a better key.
+        self.headers["WWW-Authenticate"] = f'{scheme} error="insufficient_scope", scope="{scope}"'
 
 
 class NotFound(ApiError):

@@ -148,7 +148,7 @@ def scopes_required(*scopes: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             authenticate(api_key_allowed=True)
             if not set(scopes) <= granted_scopes():
-                raise InsufficientScope(scopes)
+                raise InsufficientScope(scopes, "ApiKey" if calling_api_key() else "Bearer")
             return view(*args, **kwargs)
 
         return record(wrapper, bearer=True, scopes=scopes, errors=frozenset({403}))

@@ -96,7 +96,9 @@ def test_a_key_without_the_scope_is_403_insufficient_scope(
 
     assert response.status_code == 403
     assert response.get_json()["code"] == "insufficient_scope"
-    assert 'scope="users:read"' in response.headers["WWW-Authenticate"]
+    assert response.headers["WWW-Authenticate"] == (
+        'ApiKey error="insufficient_scope", scope="users:read"'
+    )
 
 
 def test_a_key_cannot_sign_out_or_refresh(client: FlaskClient, make_key: MakeKey) -> None:
