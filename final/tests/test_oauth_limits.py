@@ -7,6 +7,7 @@ proven against a real server in test_proof_workers.py.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pytest
 from conftest import UserInfo
@@ -30,44 +31,50 @@ def page_limits(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RATELIMIT_LOGIN_ACCOUNT", "2 per 10 minutes")
 
 
-def test_failed_sign_ins_on_the_page_count_against_the_login_limit(
+@dataclass
+class SignInPage:
+    """The consent page's sign-in form for one member, ready to be posted."""
+
+    client: FlaskClient
+    member: UserInfo
+    url: str
+    csrf: str
+
+    def attempt(self, password: str) -> TestResponse:
+        """Post the sign-in form with ``password``."""
+        form = {"csrf_token": self.csrf, "email": self.member.email, "password": password}
+        return self.client.post(self.url, data=form | {"action": "sign_in"})
+
+
+@pytest.fixture
+def page(
     client: FlaskClient,
     auth_headers: Callable[[str], dict[str, str]],
     make_user: Callable[..., UserInfo],
-) -> None:
+) -> SignInPage:
+    """A reading app's consent page, opened for a new member."""
     reading_app: ReadingApp = register_reading_app(client, auth_headers("admin"))
-    member = make_user("member")
     url = reading_app.authorize_url()
-    token = csrf_token(client.get(url))
+    return SignInPage(client, make_user("member"), url, csrf_token(client.get(url)))
 
-    def attempt(password: str) -> TestResponse:
-        form = {"csrf_token": token, "email": member.email, "password": password}
-        return client.post(url, data=form | {"action": "sign_in"})
 
-    assert attempt("wrong-password-1").status_code == 401
-    assert attempt("wrong-password-2").status_code == 401
-    limited = attempt(member.password)
+def test_failed_sign_ins_on_the_page_count_against_the_login_limit(page: SignInPage) -> None:
+    assert page.attempt("wrong-password-1").status_code == 401
+    assert page.attempt("wrong-password-2").status_code == 401
+    limited = page.attempt(page.member.password)
 
     assert limited.status_code == 429
     assert limited.headers["Retry-After"]
 
 
 def test_failed_sign_ins_on_the_page_and_the_api_add_up(
-    client: FlaskClient,
-    auth_headers: Callable[[str], dict[str, str]],
-    make_user: Callable[..., UserInfo],
+    client: FlaskClient, page: SignInPage
 ) -> None:
-    reading_app: ReadingApp = register_reading_app(client, auth_headers("admin"))
-    member = make_user("member")
-    url = reading_app.authorize_url()
-    token = csrf_token(client.get(url))
-    form = {"csrf_token": token, "email": member.email, "password": "wrong-password-1"}
-
-    assert client.post(url, data=form | {"action": "sign_in"}).status_code == 401
-    wrong = {"email": member.email.upper(), "password": "wrong-password-2"}
+    assert page.attempt("wrong-password-1").status_code == 401
+    wrong = {"email": page.member.email.upper(), "password": "wrong-password-2"}
     assert client.post("/api/v1/auth/login", json=wrong).status_code == 401
     limited = client.post(
-        "/api/v1/auth/login", json={"email": member.email, "password": member.password}
+        "/api/v1/auth/login", json={"email": page.member.email, "password": page.member.password}
     )
 
     assert limited.status_code == 429
