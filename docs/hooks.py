@@ -55,6 +55,7 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink
+from mkdocs.utils import get_relative_url
 
 from notebooks.live import LiveError, execute_all, notebook_paths
 from workshop.diffing import diff_folders
@@ -100,7 +101,7 @@ SWAGGER_UI_FILES = ("swagger-ui-bundle.js", "swagger-ui.css", "LICENSE")
 # Material draws Mermaid diagrams with the page's own ``mermaid`` when one is loaded, and fetches it
 # from a CDN otherwise: the site ships the copy npm installed (package.json pins it), so diagrams
 # render without network. Without npm's copy (no Node on the machine) the pages load Mermaid from
-# the CDN instead, as Material does by default.
+# the CDN instead, as Material does by default. Either way only a page with a diagram loads it.
 MERMAID_SOURCE = ROOT / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
 MERMAID_URI = "assets/javascripts/mermaid.min.js"
 # Linked repository files are shown on pages under this folder of the site.
@@ -1038,8 +1039,6 @@ def _fill_section(config: MkDocsConfig, section: str, entries: list[dict[str, st
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     """Anchor the snippet paths and the notebooks' render cache at the repository; fill the nav.
 
-    Mermaid's local copy joins the pages' scripts when npm installed it.
-
     The navigation gets one chapter per step (manifest order) and one page per notebook.
     """
     snippets = config.mdx_configs.setdefault("pymdownx.snippets", {})
@@ -1056,9 +1055,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     _fill_section(config, STEPS_SECTION, _steps_nav(manifest))
     _fill_section(config, NOTEBOOKS_SECTION, _notebooks_nav(notebook_paths(NOTEBOOKS)))
 
-    if MERMAID_SOURCE.is_file() and MERMAID_URI not in config.extra_javascript:
-        config.extra_javascript.append(MERMAID_URI)
-    elif not MERMAID_SOURCE.is_file():
+    if not MERMAID_SOURCE.is_file():
         log.info("npm's Mermaid is not installed ('npm ci'): diagrams will load it from a CDN.")
 
     jupyter = config.plugins.get(JUPYTER_PLUGIN)
@@ -1096,7 +1093,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             use_directory_urls=config.use_directory_urls,
         )
         files.append(notebook)
-    if MERMAID_URI in config.extra_javascript:
+    if MERMAID_SOURCE.is_file():
         files.append(File.generated(config, MERMAID_URI, abs_src_path=str(MERMAID_SOURCE)))
     dist = swagger_ui_dist()
     for name in SWAGGER_UI_FILES:
@@ -1165,3 +1162,20 @@ def on_page_content(
     if page.file.src_uri.startswith(f"{NOTEBOOKS_URI}/") and page.file.src_uri.endswith(".ipynb"):
         align_toc(html, page.toc)
     return html
+
+
+def on_post_page(
+    output: str,
+    page: Page,
+    config: MkDocsConfig,  # noqa: ARG001 - MkDocs passes it by name
+) -> str:
+    """Load npm's Mermaid on the pages that draw a diagram, and only there.
+
+    It is 5.5 MB of JavaScript that a browser must run before the page has loaded, and only a
+    few pages hold a diagram: as a script of every page, it made each one three times slower.
+    """
+    if not MERMAID_SOURCE.is_file() or 'class="mermaid"' not in output:
+        return output
+    script = f'<script src="{get_relative_url(MERMAID_URI, page.url)}"></script>\n'
+    before, body_end, after = output.rpartition("</body>")
+    return before + script + body_end + after

@@ -121,6 +121,23 @@ def test_the_handbook_page_is_built(site: Path, source: str) -> None:
     assert "md-content" in page.read_text(encoding="utf-8")
 
 
+MERMAID_SCRIPT = re.compile(r'<script src="[^"]*assets/javascripts/mermaid\.min\.js">')
+
+
+def test_only_the_pages_that_draw_a_diagram_load_mermaid(site: Path) -> None:
+    # Mermaid is megabytes of JavaScript: a reader of a page without a diagram must not wait for
+    # it. Without npm's copy, Material fetches it from a CDN instead, on the same pages.
+    local = hooks.MERMAID_SOURCE.is_file()
+    pages = {
+        page.relative_to(site).as_posix(): page.read_text(encoding="utf-8")
+        for page in site.rglob("*.html")
+    }
+    drawing = {path for path, html in pages.items() if 'class="mermaid"' in html}
+    loading = {path for path, html in pages.items() if MERMAID_SCRIPT.search(html)}
+    assert drawing, "no page draws a diagram: the check below would prove nothing"
+    assert loading == (drawing if local else set())
+
+
 def test_the_steps_navigation_lists_every_step_in_manifest_order(
     site: Path, manifest: Manifest
 ) -> None:
