@@ -13,6 +13,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -182,7 +183,12 @@ def gunicorn(
     log = log_dir / f"gunicorn-{port}.log"
     with log.open("wb") as output:
         process = subprocess.Popen(  # noqa: S603  (a fixed command)
-            command, cwd=FINAL, env=env, stdout=output, stderr=subprocess.STDOUT
+            command,
+            cwd=FINAL,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, which the teardown kills
         )
     server = Server(url=f"http://127.0.0.1:{port}", log=log, process=process, workers=workers)
     try:
@@ -199,7 +205,18 @@ def gunicorn(
         wait_for(every_worker_answers, seconds=START_SECONDS, what="every gunicorn worker")
         yield server
     finally:
-        stop(process)
+        kill_group(process)
+
+
+def kill_group(process: subprocess.Popen[Any]) -> None:
+    """Kill a server and its workers at once, for a teardown that has no shutdown to watch.
+
+    gunicorn's own shutdown waits up to a second for its main loop to notice the signal, and
+    then for its workers: a second or more per server, on every proof that starts one.
+    """
+    with suppress(ProcessLookupError):  # gone already: it exited, or a test stopped it
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def stop(process: subprocess.Popen[Any]) -> None:
