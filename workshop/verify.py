@@ -114,10 +114,12 @@ def verify(manifest: Manifest, steps: list[Step], workers: int | None = None) ->
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
         # The references run first: each task's check reads from its step's reference run which
         # files hold the task's tests. A check that waits for one waits on a run already started,
-        # because the pool starts jobs in the order they were submitted.
+        # because the pool starts jobs in the order they were submitted. The last step's comes
+        # first: each step has more tests than the one before, and final/'s run, the longest job
+        # by far, then overlaps every other instead of starting after the steps' references.
         references = {
             step.id: pool.submit(run_tests, folder, step.pytest_args, services=step.services)
-            for step in steps
+            for step in reversed(steps)
             if (folder := manifest.path(step)).is_dir()
         }
         for step in steps:
