@@ -287,6 +287,24 @@ def test_a_failure_behind_an_error_handler_shows_the_apps_exception_and_line(
     assert "assert (500" not in out
 
 
+def test_the_report_is_the_same_when_pytest_xdist_runs_the_tests(
+    mini: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # verify runs final/'s suite on two xdist workers: the tasks and the app's errors must reach
+    # the report from the workers' reports as they do in one process.
+    add_guard(mini, as_task=True)
+    run(capsys, "start", "02")
+    copy = mini / "workspace/02-beta"
+    alone = runner.run_tests(copy)
+    spread = runner.run_tests(copy, ("-p", "xdist", "-n", "2"))
+    assert "bringing up nodes" in spread.output  # xdist ran them
+    assert alone.failed
+    assert any(test.errors for test in alone.failed)
+    assert {test.nodeid: test for test in spread.tests} == {
+        test.nodeid: test for test in alone.tests
+    }
+
+
 def test_each_task_heading_shows_its_own_stubs_failure(
     mini: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

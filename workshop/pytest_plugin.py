@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Generator
 from pathlib import Path
 
+import pluggy
 import pytest
 
 REPORT_OPTION = "--workshop-report"
@@ -38,9 +39,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(TaskSelection(config), "workshop-selection")
     target = config.getoption(REPORT_OPTION)
     if target:
-        config.pluginmanager.register(
-            ReportCollector(Path(target), config.rootpath), "workshop-report"
-        )
+        config.pluginmanager.register(ReportAnnotator(config.rootpath), "workshop-annotator")
+        # A pytest-xdist worker only annotates: its controller, which gets every report, writes.
+        if not hasattr(config, "workerinput"):
+            config.pluginmanager.register(ReportCollector(Path(target)), "workshop-report")
 
 
 def pytest_sessionstart() -> None:
@@ -103,25 +105,17 @@ class LoggedErrors(logging.Handler):
             self.errors.append(record.exc_info[1])
 
 
-class ReportCollector:
-    """Collects, per test id: outcome, tasks, first failure message and the app's own errors."""
+class ReportAnnotator:
+    """Adds to each test's reports its tasks and, on a failure, the app's own exceptions.
 
-    def __init__(self, target: Path, rootpath: Path) -> None:
-        self.target = target
+    It runs where the tests run, and the report collector reads what it added from pytest's own
+    reports: in one process, or in pytest-xdist's workers, whose reports reach the controller
+    with their extra attributes.
+    """
+
+    def __init__(self, rootpath: Path) -> None:
         self.app_errors = AppErrors(rootpath)
         self.logged = LoggedErrors()
-        self.results: dict[str, dict[str, object]] = {}
-
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        """Record which tasks each collected test checks."""
-        for item in items:
-            tasks = sorted(_tasks_of(item))
-            self.results[item.nodeid] = {
-                "outcome": "not run",
-                "tasks": tasks,
-                "message": "",
-                "errors": [],
-            }
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self) -> Generator[None, object, None]:
@@ -136,15 +130,30 @@ class ReportCollector:
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
-    ) -> Generator[None, object, None]:
-        """On a failure, note the app's exceptions: the one raised first, then the logged ones."""
-        yield
-        entry = self.results.get(item.nodeid)
-        if entry is None or call.excinfo is None or entry["errors"]:
-            return
-        raised = _chain(call.excinfo.value)
-        logged = [error for logged in self.logged.errors for error in _chain(logged)]
-        entry["errors"] = self.app_errors.describe([*raised, *logged])
+    ) -> Generator[None, pluggy.Result[pytest.TestReport], None]:
+        """Note the tasks; on a failure, the app's exceptions: the one raised, then the logged."""
+        outcome = yield
+        report = outcome.get_result()
+        report.workshop_tasks = sorted(_tasks_of(item))  # type: ignore[attr-defined]
+        errors: list[dict[str, str]] = []
+        if call.excinfo is not None:
+            raised = _chain(call.excinfo.value)
+            logged = [error for logged in self.logged.errors for error in _chain(logged)]
+            errors = self.app_errors.describe([*raised, *logged])
+        report.workshop_errors = errors  # type: ignore[attr-defined]
+
+
+class ReportCollector:
+    """Collects, per test id: outcome, tasks, first failure message and the app's own errors."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self.results: dict[str, dict[str, object]] = {}
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        """Record each collected test as not run yet (a crash may stop the run before it)."""
+        for item in items:
+            self.results[item.nodeid] = _entry(sorted(_tasks_of(item)))
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         """A module that fails to import counts as a failed test of its own."""
@@ -154,12 +163,12 @@ class ReportCollector:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Keep the worst outcome of a test's phases and the message of its first failure."""
-        entry = self.results.get(report.nodeid)
-        if entry is None:
-            return
+        tasks = [str(task) for task in getattr(report, "workshop_tasks", [])]
+        entry = self.results.setdefault(report.nodeid, _entry(tasks))
         if report.failed and entry["outcome"] != "failed":
             entry["outcome"] = "failed"
             entry["message"] = _failure_message(report)
+            entry["errors"] = list(getattr(report, "workshop_errors", []))
         elif report.skipped and entry["outcome"] == "not run":
             entry["outcome"] = "skipped"
         elif report.passed and report.when == "call" and entry["outcome"] == "not run":
@@ -173,6 +182,10 @@ class ReportCollector:
     def pytest_sessionfinish(self) -> None:
         """Write the report."""
         self.target.write_text(json.dumps(self.results, indent=2), encoding="utf-8")
+
+
+def _entry(tasks: list[str]) -> dict[str, object]:
+    return {"outcome": "not run", "tasks": tasks, "message": "", "errors": []}
 
 
 class AppErrors:
