@@ -4,6 +4,7 @@ Code raises an ``ApiError`` (or lets Flask raise an ``HTTPException``); the hand
 turn both into that JSON body, so a client never sees an HTML page or a stack trace.
 """
 
+from collections.abc import Iterator
 from itertools import islice
 from typing import Any
 
@@ -177,9 +178,27 @@ def handle_api_error(error: ApiError) -> Response:
     return response
 
 
+def field_messages(value: Any, path: str = "") -> Iterator[str]:
+    """Every message in marshmallow's ``value`` for one field, led by the item it is about.
+
+    A list field reports its items one level down (``{0: ["Not a valid string."]}``) and a
+    nested field its own fields; each message is then led by that path (``"0: Not a valid
+    string."``), so that a field's details stay a list of strings, as the document promises.
+    """
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from field_messages(inner, f"{path}{key}.")
+    elif isinstance(value, list):
+        for inner in value:
+            yield from field_messages(inner, path)
+    else:
+        yield f"{path.removesuffix('.')}: {value}" if path else str(value)
+
+
 def handle_validation_error(error: ValidationError) -> Response:
     """Answer a schema that refused its input: 422 with the messages of each field."""
-    details = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+    messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+    details = {str(field): list(field_messages(value)) for field, value in messages.items()}
     return error_response(422, "validation_error", HTTP_ERRORS[422][1], details)
 
 

@@ -305,6 +305,9 @@ _ERROR_RESPONSES: dict[int, _ErrorResponse] = {
         "Conflict", "The request conflicts with the resource's current state.", "ConflictError"
     ),
     413: _ErrorResponse("PayloadTooLarge", "The body is larger than the server accepts.", "Error"),
+    414: _ErrorResponse(
+        "UriTooLong", "The request line (method, path and query string) is too long.", "Error"
+    ),
     415: _ErrorResponse(
         "UnsupportedMediaType", "The body is not sent as application/json.", "Error"
     ),
@@ -542,7 +545,9 @@ def _machinery_errors(operation: Operation, endpoint: str) -> set[int]:
         # Flask refuses one over MAX_CONTENT_LENGTH (413), and the load schema refuses bad fields.
         errors |= {400, 413, 415, 422}
     if operation.query is not None:
-        errors.add(422)
+        # gunicorn refuses a request line over limit_request_line (4094 bytes) before the app
+        # runs (414, app/gunicorn_worker.py), and a query string is how a client gets there.
+        errors |= {414, 422}
     if operation.bearer:
         # Flask-JWT-Extended answers for a missing, malformed, expired or revoked token.
         errors.add(401)

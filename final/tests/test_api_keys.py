@@ -175,6 +175,18 @@ def test_only_admins_make_keys_and_only_with_known_scopes(
         assert set(response.get_json()["details"]) == set(wrong)
 
 
+def test_each_refused_scope_is_a_message_of_the_scopes_field(
+    client: FlaskClient, admin: UserInfo, tokens_for: Callable[..., dict[str, str]]
+) -> None:
+    body = {"name": "Stock sync", "scopes": ["catalog:write", "catalog:everything", 7]}
+    response = client.post(API_KEYS, json=body, headers=bearer(tokens_for(admin)["access_token"]))
+    assert response.status_code == 422
+    messages = response.get_json()["details"]["scopes"]
+    assert [message.split(": ", 1)[0] for message in messages] == ["1", "2"]
+    assert messages[0].startswith("1: Must be one of: catalog:read, catalog:write")
+    assert messages[1] == "2: Not a valid string."
+
+
 def test_a_key_of_a_demoted_admin_loses_what_the_role_no_longer_grants(
     client: FlaskClient,
     make_key: MakeKey,
