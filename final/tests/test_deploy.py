@@ -8,7 +8,6 @@ A missing tool (hadolint, actionlint) skips its test, unless REQUIRE_SERVICES=1 
 from __future__ import annotations
 
 import ast
-import contextlib
 import functools
 import importlib
 import json
@@ -17,7 +16,6 @@ import re
 import runpy
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -37,6 +35,7 @@ import yaml
 from click.testing import CliRunner
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+from served import kill_group
 
 from app.config import ConfigError, load_config
 from app.signing_keys import generate_key, private_pem
@@ -486,12 +485,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             pytest.fail(f"gunicorn exited early:\n{log.read_text()}")
         yield running
     finally:
-        # No test here is about shutting down, so the master and its workers (one process group)
-        # are killed outright: gunicorn's own shutdown, even the quick one that SIGQUIT asks for,
-        # waits up to a second for its main loop to wake up and notice the signal.
-        with contextlib.suppress(ProcessLookupError):  # gone already, if gunicorn exited early
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+        kill_group(process)  # no test here is about shutting down
 
 
 def test_image_command_serves_health_and_readiness(server: Server) -> None:
