@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import hashlib
 import html
 import importlib.util
@@ -44,7 +45,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -832,14 +834,20 @@ def exchange_markdown(block: dict[str, str | None], label: str) -> str:
     return "\n\n".join(parts)
 
 
+def exchanges_by_app(found: list[tuple[re.Match[str], dict[str, Any]]]) -> dict[str, list[int]]:
+    """The indexes of a page's exchanges, grouped by the app that answers them, in page order."""
+    by_app: dict[str, list[int]] = {}
+    for index, (_, spec) in enumerate(found):
+        by_app.setdefault(str(spec["app"]), []).append(index)
+    return by_app
+
+
 def render_exchanges(markdown: str, where: str, manifest: Manifest) -> str:
     """Replace each exchange fence with the request and the answer the app really gave."""
     found = parse_exchanges(markdown, where)
     if not found:
         return markdown
-    by_app: dict[str, list[int]] = {}
-    for index, (_, spec) in enumerate(found):
-        by_app.setdefault(str(spec["app"]), []).append(index)
+    by_app = exchanges_by_app(found)
     rendered: dict[int, str] = {}
     for app_id, indexes in by_app.items():
         blocks = answer_exchanges(manifest, app_id, [found[i][1] for i in indexes])
@@ -883,19 +891,24 @@ def run_workshop_commands(root: Path, commands: list[str]) -> list[str]:
     return transcripts
 
 
-def render_workshop_commands(markdown: str, root: Path = ROOT) -> str:
-    """Replace each ``workshop`` fence with the command and what the tool printed for it."""
-    found = list(WORKSHOP_FENCE.finditer(markdown))
-    if not found:
-        return markdown
-    commands = [match["args"].strip() for match in found]
+def workshop_transcripts(commands: list[str], root: Path = ROOT) -> list[str]:
+    """The transcripts of ``commands``, run once per state of the steps and the workshop tool."""
     key = EXCHANGES.key(root / "steps", json.dumps(commands)) + inputs_hash(
         root, [Path("workshop")]
     )
     if key not in EXCHANGES.consoles:
         EXCHANGES.consoles[key] = run_workshop_commands(root, commands)
+    return EXCHANGES.consoles[key]
+
+
+def render_workshop_commands(markdown: str, root: Path = ROOT) -> str:
+    """Replace each ``workshop`` fence with the command and what the tool printed for it."""
+    found = list(WORKSHOP_FENCE.finditer(markdown))
+    if not found:
+        return markdown
+    transcripts = workshop_transcripts([match["args"].strip() for match in found], root)
     pieces, last = [], 0
-    for match, transcript in zip(found, EXCHANGES.consoles[key], strict=True):
+    for match, transcript in zip(found, transcripts, strict=True):
         fence = fence_for(transcript)
         pieces += [markdown[last : match.start()], f"{fence}console\n{transcript}\n{fence}"]
         last = match.end()
@@ -991,6 +1004,30 @@ def render_settings(markdown: str, manifest: Manifest) -> str:
     return SETTING.sub(lambda match: defaults[match["app"]][match["name"]], markdown)
 
 
+def prefetch_page_runs(pages: Iterable[File], manifest: Manifest) -> None:
+    """Answer every page's exchanges and run its workshop sessions now, side by side.
+
+    Each is a Python process of its own that spends most of its second or two importing a step's
+    app or the workshop tool. Asked for one page at a time by ``on_page_markdown``, they were half
+    the build; run here, one per core, they fill the caches that ``on_page_markdown`` then reads.
+    """
+    jobs: list[Callable[[], object]] = []
+    for page in pages:
+        if not page.src_uri.endswith(".md"):
+            continue
+        markdown = page.content_string
+        found = parse_exchanges(markdown, f"docs/{page.src_uri}")
+        for app_id, indexes in exchanges_by_app(found).items():
+            specs = [found[index][1] for index in indexes]
+            jobs.append(functools.partial(answer_exchanges, manifest, app_id, specs))
+        commands = [match["args"].strip() for match in WORKSHOP_FENCE.finditer(markdown)]
+        if commands:
+            jobs.append(functools.partial(workshop_transcripts, commands))
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        for future in [pool.submit(job) for job in jobs]:
+            future.result()
+
+
 # --- MkDocs hooks -------------------------------------------------------------------------------
 
 
@@ -1081,7 +1118,10 @@ def on_pre_build(config: MkDocsConfig) -> None:  # noqa: ARG001 - MkDocs passes 
 # included, into pages.
 @event_priority(50)
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    """Add the OpenAPI document, Swagger UI, Mermaid, the executed notebooks and linked files."""
+    """Add the OpenAPI document, Swagger UI, Mermaid, the notebooks and linked files; prefetch.
+
+    Prefetching runs the pages' exchanges and workshop sessions before any page renders.
+    """
     files.append(File.generated(config, OPENAPI_URI, content=STATE.openapi))
     for copy in STATE.notebooks:
         # A File rooted in docs/generated/, not File.generated(): mkdocs-jupyter's wrapper
@@ -1124,6 +1164,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             inclusion=InclusionLevel.NOT_IN_NAV,
         )
         files.append(page)
+    prefetch_page_runs(files.documentation_pages(), load_manifest(ROOT))
     return files
 
 
