@@ -51,6 +51,9 @@ def learner_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "pip",
             "install",
             "--quiet",
+            # As `make setup` does: each check writes no bytecode for the reference, so without
+            # it every check would compile the libraries again.
+            "--compile-bytecode",
             "--python",
             str(venv / "bin" / "python"),
             "-c",
