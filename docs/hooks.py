@@ -762,11 +762,12 @@ def swagger_ui_dist() -> Path:
 
 
 class ExchangeCache:
-    """Rendered exchanges and transcripts by input, so a rebuild runs only what changed."""
+    """Exchanges, transcripts and settings by their inputs: a rebuild runs only what changed."""
 
     def __init__(self) -> None:
         self.blocks: dict[str, list[dict[str, str | None]]] = {}
         self.consoles: dict[str, list[str]] = {}
+        self.settings: dict[str, dict[str, str]] = {}
 
     def key(self, folder: Path, payload: str) -> str:
         """The cache key: the step's code and the exchanges asked of it."""
@@ -969,6 +970,9 @@ def duration_words(seconds: float) -> str:
 
 def setting_defaults(folder: Path, names: list[str]) -> dict[str, str]:
     """The defaults of ``names`` in the app at ``folder``: its BaseConfig with none of them set."""
+    key = EXCHANGES.key(folder, json.dumps(names))
+    if key in EXCHANGES.settings:
+        return EXCHANGES.settings[key]
     result = run_python(
         ["-c", SETTINGS_SCRIPT, *names],
         cwd=folder,
@@ -982,30 +986,40 @@ def setting_defaults(folder: Path, names: list[str]) -> dict[str, str]:
             f"Cannot read the settings {names} of {folder.name}:\n{stderr_tail(result)}"
         )
     values: dict[str, Any] = json.loads(result.stdout)
-    return {
+    EXCHANGES.settings[key] = {
         name: duration_words(value["seconds"]) if isinstance(value, dict) else str(value)
         for name, value in values.items()
     }
+    return EXCHANGES.settings[key]
 
 
-def render_settings(markdown: str, manifest: Manifest) -> str:
-    """Replace each ``{{ setting APP NAME }}`` with that setting's default in the named app."""
+def settings_asked(markdown: str, manifest: Manifest) -> dict[str, tuple[Path, list[str]]]:
+    """Each app that a page's ``{{ setting APP NAME }}`` names: its folder and the names asked."""
     found = list(SETTING.finditer(markdown))
-    if not found:
-        return markdown
-    defaults: dict[str, dict[str, str]] = {}
+    asked: dict[str, tuple[Path, list[str]]] = {}
     for app_id in sorted({match["app"] for match in found}):
         try:
             folder = manifest.path(manifest.step(app_id))
         except ManifestError as error:
             raise PluginError(f"A setting names an unknown app: {error}") from error
-        names = sorted({match["name"] for match in found if match["app"] == app_id})
-        defaults[app_id] = setting_defaults(folder, names)
+        asked[app_id] = (
+            folder,
+            sorted({match["name"] for match in found if match["app"] == app_id}),
+        )
+    return asked
+
+
+def render_settings(markdown: str, manifest: Manifest) -> str:
+    """Replace each ``{{ setting APP NAME }}`` with that setting's default in the named app."""
+    asked = settings_asked(markdown, manifest)
+    if not asked:
+        return markdown
+    defaults = {app_id: setting_defaults(*wanted) for app_id, wanted in asked.items()}
     return SETTING.sub(lambda match: defaults[match["app"]][match["name"]], markdown)
 
 
 def prefetch_page_runs(pages: Iterable[File], manifest: Manifest) -> None:
-    """Answer every page's exchanges and run its workshop sessions now, side by side.
+    """Answer every page's exchanges, settings and workshop sessions now, side by side.
 
     Each is a Python process of its own that spends most of its second or two importing a step's
     app or the workshop tool. Asked for one page at a time by ``on_page_markdown``, they were half
@@ -1020,6 +1034,8 @@ def prefetch_page_runs(pages: Iterable[File], manifest: Manifest) -> None:
         for app_id, indexes in exchanges_by_app(found).items():
             specs = [found[index][1] for index in indexes]
             jobs.append(functools.partial(answer_exchanges, manifest, app_id, specs))
+        for folder, names in settings_asked(markdown, manifest).values():
+            jobs.append(functools.partial(setting_defaults, folder, names))
         commands = [match["args"].strip() for match in WORKSHOP_FENCE.finditer(markdown)]
         if commands:
             jobs.append(functools.partial(workshop_transcripts, commands))
@@ -1120,7 +1136,7 @@ def on_pre_build(config: MkDocsConfig) -> None:  # noqa: ARG001 - MkDocs passes 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Add the OpenAPI document, Swagger UI, Mermaid, the notebooks and linked files; prefetch.
 
-    Prefetching runs the pages' exchanges and workshop sessions before any page renders.
+    Prefetching runs the pages' exchanges, settings and workshop sessions before any page renders.
     """
     files.append(File.generated(config, OPENAPI_URI, content=STATE.openapi))
     for copy in STATE.notebooks:
