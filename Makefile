@@ -81,9 +81,12 @@ typecheck: setup-dev
 	$(BIN)/mypy --strict workshop notebooks
 	cd final && ../$(BIN)/mypy --strict app
 
-# The repository's own tests: the workshop tool, the site, the notebooks, the proofs.
+# The repository's own tests: the workshop tool, the site, the notebooks, the proofs. Most of
+# them wait on a subprocess (a build, a browser, a server), so pytest-xdist runs them on a worker
+# per core; each test file stays on one worker, which keeps its module fixtures (the built site,
+# the learner's install) built once.
 test-tools: setup-dev $(NODE_STAMP)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests -n auto --dist loadfile
 
 # Every step and final/: reference green, every task fails on its stub, lineage intact.
 verify: setup-dev
