@@ -5,6 +5,8 @@ task. Each figure is the median wall time of a few rounds, because the machine's
 single runs by a second or more; the load average is written next to the table so a reader can
 judge the figures. The time pytest takes to start and collect the suite, running no test, is
 measured too: no check can be faster, so it shows how much of a check the tests themselves take.
+So is a suite as large as the step's whose every test makes one cheap request: the floor under a
+check of that many tests, which says whether the target is within reach at all.
 Run it with ``make bench-workshop``, which runs it in a learner's install; it rewrites
 benchmarks/learner-loop.md.
 """
@@ -16,9 +18,11 @@ import math
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -32,6 +36,15 @@ ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "benchmarks" / "learner-loop.md"
 CHECK_TARGET_SECONDS = 3.0
 TASK_TARGET_SECONDS = 1.5
+# The floor suite: as many tests as the step has, each one request through the step's own
+# fixtures (the shared app, handed to each test as new) to the cheapest route every step has.
+FLOOR_TESTS = """import pytest
+
+
+@pytest.mark.parametrize("number", range({count}))
+def test_health(client, number):
+    assert client.get("/healthz").status_code == 200
+"""
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,7 @@ class Row:
     step: str
     tests: int
     collect: Timing
+    floor: Timing
     check: Timing
     task: str
     one_task: Timing | None
@@ -115,6 +129,20 @@ def time_collection(manifest: Manifest, step: Step, rounds: int) -> Timing:
     return median_seconds(rounds, lambda: run_tests(manifest.path(step), selection).returncode == 0)
 
 
+def time_floor(manifest: Manifest, step: Step, count: int, rounds: int) -> Timing:
+    """Wall time of ``count`` one-request tests on the step's own conftest, in a copy of the step.
+
+    Every test file of the copy but the conftest's helpers is left out, so the figure is pytest's
+    start, the app built once, and ``count`` tests that cost as little as a test can.
+    """
+    with tempfile.TemporaryDirectory(prefix="learner-loop-floor-") as scratch:
+        copy = Path(scratch) / manifest.path(step).name
+        skipped = shutil.ignore_patterns("test_*.py", "__pycache__", "instance", "*.db")
+        shutil.copytree(manifest.path(step), copy, ignore=skipped)
+        (copy / "tests" / "test_floor.py").write_text(FLOOR_TESTS.format(count=count))
+        return median_seconds(rounds, lambda: run_tests(copy, step.pytest_args).returncode == 0)
+
+
 def time_one_task(
     manifest: Manifest, step: Step, suite: RunResult, task_id: str, rounds: int
 ) -> Timing:
@@ -152,12 +180,14 @@ def measure(manifest: Manifest, steps: list[Step], rounds: int) -> Iterator[Row]
             step=step.id,
             tests=len(suite.tests),
             collect=time_collection(manifest, step, rounds),
+            floor=time_floor(manifest, step, len(suite.tests), rounds),
             check=time_check(step, rounds),
             task=task,
             one_task=one_task,
         )
         task_cell = row.one_task.cell(TASK_TARGET_SECONDS) if row.one_task else "-"
-        print(f"{row.step}: check {row.check.cell(CHECK_TARGET_SECONDS)}, {row.task} {task_cell}")
+        check = row.check.cell(CHECK_TARGET_SECONDS)
+        print(f"{row.step}: floor {row.floor.seconds:.2f}, check {check}, {row.task} {task_cell}")
         yield row
 
 
@@ -174,6 +204,9 @@ def render(rows: list[Row], rounds: int, load_before: float, load_after: float) 
         "",
         "- **collect**: pytest started and the whole suite collected, no test run: the floor"
         " under any check of the step.",
+        "- **one-request floor**: as many tests as the step has, each a single `GET /healthz`"
+        " through the step's own fixtures, from one small file: no suite of that many tests can"
+        " check faster on this machine.",
         f"- **check**: `workshop check NN --solution`; target under {CHECK_TARGET_SECONDS:g} s.",
         "- **slowest task**: every task of the step re-checked alone (`--workshop-only-tasks`),"
         " from only the files that hold its tests, as a watch loop does on save; the table shows"
@@ -185,15 +218,17 @@ def render(rows: list[Row], rounds: int, load_before: float, load_after: float) 
         " A round that failed (the reference did not pass) is counted next to the figure,"
         " which the other rounds give.",
         "",
-        "| step | tests | collect (s) | check (s) | slowest task | its re-check (s) |",
-        "|---|---:|---:|---:|---|---:|",
+        "| step | tests | collect (s) | one-request floor (s) | check (s) | slowest task"
+        " | its re-check (s) |",
+        "|---|---:|---:|---:|---:|---|---:|",
     ]
     for row in rows:
         task = row.one_task.cell(TASK_TARGET_SECONDS) if row.one_task else "-"
         check = row.check.cell(CHECK_TARGET_SECONDS)
-        collect = f"{row.collect.seconds:.2f}"
+        collect, floor = f"{row.collect.seconds:.2f}", f"{row.floor.seconds:.2f}"
         lines.append(
-            f"| {row.step} | {row.tests} | {collect} | {check} | {row.task or '-'} | {task} |"
+            f"| {row.step} | {row.tests} | {collect} | {floor} | {check} | {row.task or '-'}"
+            f" | {task} |"
         )
     return "\n".join(lines) + "\n"
 
