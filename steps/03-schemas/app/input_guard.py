@@ -54,14 +54,15 @@ class RefusedBody(ValueError):
         self.details = details
 
 
-def nesting_depth(text: str) -> int:
-    """How deep arrays and objects nest, counting the brackets outside strings (no recursion).
+def nests_deeper_than(text: str, limit: int) -> bool:
+    """Whether arrays and objects nest deeper than ``limit``, counting brackets outside strings.
 
-    For the part of a document that ``json.loads`` would read, this is exactly its recursion
-    depth, so checking it first keeps ``json.loads`` from ever recursing too deep.
+    For the part of a document that ``json.loads`` would read, the count is exactly its recursion
+    depth, so checking it first keeps ``json.loads`` from ever recursing too deep. The count stops
+    at the first bracket past the limit, so a body of a million ``[`` costs only its first levels.
     """
     brackets = NOT_A_BRACKET.sub("", JSON_STRING.sub("", text))
-    return max(accumulate(map(NESTING_STEP.__getitem__, brackets)), default=0)
+    return any(depth > limit for depth in accumulate(map(NESTING_STEP.__getitem__, brackets)))
 
 
 def text_problem(text: str) -> str | None:
@@ -108,7 +109,7 @@ def load_json(data: bytes | str) -> Any:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
     except UnicodeDecodeError:
         raise RefusedBody(400, {"_body": [REFUSALS["not_utf8"]]}) from None
-    if nesting_depth(text) > MAX_DEPTH:
+    if nests_deeper_than(text, MAX_DEPTH):
         raise RefusedBody(400, {"_body": [REFUSALS["too_deep"]]})
     try:
         document = json.loads(text)
