@@ -770,7 +770,7 @@ class ExchangeCache:
         self.settings: dict[str, dict[str, str]] = {}
 
     def key(self, folder: Path, payload: str) -> str:
-        """The cache key: the step's code and the exchanges asked of it."""
+        """The cache key: the step's code and what is asked of it."""
         return hashlib.sha256(f"{inputs_hash(folder, [Path('.')])}\0{payload}".encode()).hexdigest()
 
 
