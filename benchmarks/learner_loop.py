@@ -132,8 +132,8 @@ def time_collection(manifest: Manifest, step: Step, rounds: int) -> Timing:
 def time_floor(manifest: Manifest, step: Step, count: int, rounds: int) -> Timing:
     """Wall time of ``count`` one-request tests on the step's own conftest, in a copy of the step.
 
-    Every test file of the copy but the conftest's helpers is left out, so the figure is pytest's
-    start, the app built once, and ``count`` tests that cost as little as a test can.
+    The copy keeps the conftest and its helpers but none of the step's test files, so the figure
+    is pytest's start, the app built once, and ``count`` tests that cost as little as a test can.
     """
     with tempfile.TemporaryDirectory(prefix="learner-loop-floor-") as scratch:
         copy = Path(scratch) / manifest.path(step).name
