@@ -150,7 +150,8 @@ def test_login_rehashes_a_password_hashed_with_old_parameters(
     app: Flask, client: FlaskClient, make_user: MakeUser
 ) -> None:
     user = make_user()
-    old_hash = PasswordHasher(time_cost=1, memory_cost=512, parallelism=1).hash(PASSWORD)
+    memory = app.config["ARGON2_MEMORY_COST"]
+    old_hash = PasswordHasher(time_cost=1, memory_cost=memory // 2, parallelism=1).hash(PASSWORD)
     with app.app_context():
         db.session.get_one(User, user.id).password_hash = old_hash
         db.session.commit()
@@ -158,7 +159,7 @@ def test_login_rehashes_a_password_hashed_with_old_parameters(
     with app.app_context():
         new_hash = db.session.get_one(User, user.id).password_hash
     assert new_hash != old_hash
-    assert "m=1024" in new_hash
+    assert f"m={memory}," in new_hash
     login(client, user.email)
 
 
