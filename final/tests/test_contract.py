@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 import pytest
 import schemathesis
 from conftest import AuthHeaders, MakeAuthor, MakeBook, MakeUser, TokensFor, bearer
-from contract_checks import check_response
+from contract_checks import check_response, downloaded_document
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
@@ -57,8 +57,7 @@ class Case(NamedTuple):
 @pytest.fixture
 def document(client: FlaskClient) -> dict[str, Any]:
     """The document as a client downloads it."""
-    body: dict[str, Any] = client.get("/openapi.json").get_json()
-    return body
+    return downloaded_document(client)
 
 
 @pytest.fixture

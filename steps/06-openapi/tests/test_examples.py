@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from conftest import bearer
-from contract_checks import JSON, check_response
+from contract_checks import JSON, check_response, downloaded_document
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -62,8 +62,7 @@ def sign_in(client: FlaskClient, credentials: dict[str, str]) -> dict[str, Any]:
 @pytest.fixture
 def document(client: FlaskClient) -> dict[str, Any]:
     """The document as a client downloads it."""
-    body: dict[str, Any] = client.get("/openapi.json").get_json()
-    return body
+    return downloaded_document(client)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from contract_checks import JSON, validate_against
+from contract_checks import JSON, downloaded_document, validate_against
 from flask import Flask
 from flask.testing import FlaskClient
 from jsonschema import ValidationError
@@ -43,10 +43,7 @@ ERROR_BODIES = {"409": "ConflictError", "422": "ValidationError", "503": "Unavai
 @pytest.fixture
 def document(client: FlaskClient) -> dict[str, Any]:
     """The document as a client downloads it."""
-    response = client.get("/openapi.json")
-    assert response.status_code == 200
-    body: dict[str, Any] = response.get_json()
-    return body
+    return downloaded_document(client)
 
 
 def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
