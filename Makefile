@@ -101,7 +101,8 @@ bench: setup-dev
 	cd final && ../$(BIN)/python benchmarks/run.py
 
 # The learner's loop: `workshop check NN` on a learner's copy of the reference, `--solution`, and
-# one-task re-checks per step, as median wall times, written to benchmarks/learner-loop.md. `make bench-workshop STEPS="04 05"` for some.
+# one-task re-checks per step, as median wall times, written to benchmarks/learner-loop.md.
+# `make bench-workshop STEPS="04 05"` for some.
 # It runs in a learner's install of its own, built as `make setup` builds .venv, because the
 # maintainers' tools in .venv slow a check down (with them, jsonschema also loads a URI checker
 # that builds its grammars on import, a second of every check of steps 06 and 07).

@@ -432,7 +432,9 @@ def in_process(backend: Backend, requests: int, rounds: int) -> list[str]:
     base = {**backend.environment, "METRICS_ENABLED": "1"}
     with contextlib.redirect_stderr(io.StringIO()):
         timings = layers.measure(base, requests, rounds)
-        found = layers.round_trips(layers.build(base, None))
+        app = layers.build(base, None)
+        split = layers.view_split(app, requests, rounds)
+        found = layers.round_trips(app)
     return [
         "### In process: what each layer adds to a request",
         "",
@@ -440,6 +442,8 @@ def in_process(backend: Backend, requests: int, rounds: int) -> list[str]:
         " each layer's figure is the whole request minus the request with that layer off.",
         "",
         *layers.layer_table(timings),
+        "",
+        *layers.view_table(timings, split),
         "",
         *layers.round_trips_table(found),
         "",
