@@ -16,7 +16,10 @@ from sqlalchemy import Connection, event
 
 from app.models.base import Base
 
-db = SQLAlchemy(model_class=Base)
+# A session lives for one request, so the objects it wrote need not be read again after commit:
+# without this, the answer's dump reloads each one, and a row that a concurrent request deleted in
+# between (a loan, when its borrower is deleted at that moment) fails the dump with a 500.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 ma = Marshmallow()
 jwt = JWTManager()
 cors = CORS()

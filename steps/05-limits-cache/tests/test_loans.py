@@ -8,6 +8,11 @@ from typing import Any
 import pytest
 from conftest import AuthHeaders, MakeBook
 from flask.testing import FlaskClient
+from sqlalchemy import delete
+
+from app.extensions import db
+from app.models import Loan
+from app.services import loans
 
 # Every loan route needs a signed-in user, so every test here relies on task 04.2.
 pytestmark = pytest.mark.task("04.2")
@@ -152,3 +157,26 @@ def test_unknown_loan_is_404(client: FlaskClient, member: dict[str, str]) -> Non
 @pytest.mark.parametrize("query", ["status=lost", "user_id=0", "sort=title"])
 def test_bad_loan_filters_are_422(client: FlaskClient, member: dict[str, str], query: str) -> None:
     assert client.get(f"{LOANS}?{query}", headers=member).status_code == 422
+
+
+def test_a_loan_deleted_while_it_is_answered_still_gets_its_201(
+    client: FlaskClient,
+    make_book: MakeBook,
+    member: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The borrower is deleted, loans and all, by another request between the borrow's commit and
+    # its answer: the answer shows the loan as committed, not a 500 from reading back a lost row.
+    book_id = make_book()
+    borrow = loans.borrow_book
+
+    def borrow_then_lose_the_row(**arguments: Any) -> Loan:
+        loan = borrow(**arguments)
+        with db.engine.begin() as connection:
+            connection.execute(delete(Loan).where(Loan.book_id == book_id))
+        return loan
+
+    monkeypatch.setattr(loans, "borrow_book", borrow_then_lose_the_row)
+    response = client.post("/api/v1/loans", json={"book_id": book_id}, headers=member)
+    assert response.status_code == 201
+    assert response.get_json()["book_id"] == book_id

@@ -86,8 +86,8 @@ def update_book(*, book_id: int, changes: Mapping[str, Any]) -> Book:
     # Lock the row: a loan taken while we recount the copies would otherwise be lost.
     book = _lock_book(book_id)
     if "author_id" in changes:
-        _require_author(changes["author_id"])
-        book.author_id = changes["author_id"]
+        # The relationship, not only the id: the answer shows the author this session holds.
+        book.author = _require_author(changes["author_id"])
     if "isbn" in changes and changes["isbn"] != book.isbn:
         _require_unused_isbn(changes["isbn"])
         book.isbn = changes["isbn"]
@@ -139,9 +139,12 @@ def _lock_book(book_id: int) -> Book:
     return book
 
 
-def _require_author(author_id: int) -> None:
-    if db.session.get(Author, author_id) is None:
+def _require_author(author_id: int) -> Author:
+    """The author with this id, or a 422 that names the field."""
+    author = db.session.get(Author, author_id)
+    if author is None:
         raise ValidationFailed(details={"author_id": ["No author with this id."]})
+    return author
 
 
 def _require_unused_isbn(isbn: str) -> None:
