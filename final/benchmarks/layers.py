@@ -310,8 +310,8 @@ def layer_table(timings: Timings) -> list[str]:
     uncached = timings["all layers", UNCACHED_LIST]
     rows.append(
         f"- The list right after a write takes {uncached / bare:.2f}x the bare route:"
-        f" {uncached - cached:.0f} µs more than the cached list, which is the view's own work"
-        " (the next table)"
+        f" {uncached - cached:.0f} µs more than the cached list, for the view's work, its answer"
+        " and storing it (the next table)"
     )
     return rows
 
