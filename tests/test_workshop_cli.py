@@ -1,6 +1,7 @@
 """The learner's commands (start, check, hint, diff, catch-up, list) on the miniature workshop."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -303,6 +304,41 @@ def test_the_report_is_the_same_when_pytest_xdist_runs_the_tests(
     assert {test.nodeid: test for test in spread.tests} == {
         test.nodeid: test for test in alone.tests
     }
+
+
+def pytest_summaries(output: str) -> int:
+    """How many pytest runs wrote their closing line (``1 failed, 3 passed in 0.12s``) here."""
+    return len(re.findall(r"^\d+ (?:passed|failed)\b.* in \d+\.\d+s", output, re.MULTILINE))
+
+
+def test_a_check_shared_out_to_two_runs_reports_what_one_run_does(
+    mini: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # check deals a step's test files out to one pytest run per core: the results, in the order
+    # one run gives them, and the app's errors must come back the same.
+    add_guard(mini, as_task=True)
+    run(capsys, "start", "02")
+    copy = mini / "workspace/02-beta"
+    alone = runner.run_tests(copy)
+    shared = runner.run_tests(copy, processes=2)
+    assert pytest_summaries(alone.output) == 1
+    assert pytest_summaries(shared.output) == 2
+    assert any(test.errors for test in alone.failed)
+    assert shared.tests == alone.tests
+    assert shared.returncode == alone.returncode == 1
+
+
+def test_a_share_whose_tests_are_all_deselected_does_not_fail_the_run(mini: Path) -> None:
+    # Only test_shout.py holds 02.1's tests: the run given test_greet.py collects none of them,
+    # which pytest reports as exit code 5, yet the check as a whole passed.
+    reference = mini / "steps/02-beta"
+    shared = runner.run_tests(reference, ("--workshop-only-tasks=02.1",), processes=2)
+    assert pytest_summaries(shared.output) == 1
+    assert shared.returncode == 0
+    assert [test.nodeid for test in shared.tests] == [
+        test.nodeid for test in runner.run_tests(reference, ("--workshop-only-tasks=02.1",)).tests
+    ]
+    assert all("02.1" in test.tasks for test in shared.tests)
 
 
 def test_each_task_heading_shows_its_own_stubs_failure(

@@ -20,7 +20,7 @@ from workshop.diffing import diff_folders
 from workshop.feedback import other_failures, relative_folder, task_outcomes
 from workshop.manifest import Manifest, ManifestError, Step, Task, load_manifest
 from workshop.markers import MarkerError
-from workshop.runner import RunResult, run_tests
+from workshop.runner import RunResult, available_cores, run_tests
 from workshop.screen import make_console, progress, task_block
 from workshop.stubs import stub_messages
 from workshop.watch import watch_step
@@ -97,7 +97,13 @@ def cmd_check(manifest: Manifest, args: argparse.Namespace) -> int:
     console = make_console()
     where = relative_folder(folder, manifest.root)
     print(f"Step {step.id} - {step.title} ({where})")
-    run = run_tests(folder, step.pytest_args, services=step.services, bytecode=not args.solution)
+    run = run_tests(
+        folder,
+        step.pytest_args,
+        services=step.services,
+        bytecode=not args.solution,
+        processes=available_cores(),
+    )
     if not run.tests:
         print(run.output[-3000:])
         print("No test ran: the output above says why.")

@@ -24,7 +24,7 @@ from watchfiles import PythonFilter, watch
 
 from workshop.feedback import TaskOutcome, other_failures, relative_folder, task_outcomes
 from workshop.manifest import Manifest, Step, Task
-from workshop.runner import RunResult, run_tests
+from workshop.runner import RunResult, available_cores, run_tests
 from workshop.screen import progress, task_block
 from workshop.workspace import learner_copy, next_hint, record_progress
 
@@ -81,6 +81,7 @@ class Watcher:
             (*self.step.pytest_args, *selection),
             services=self.step.services,
             bytecode=True,
+            processes=available_cores(),
         )
         for test in run.tests:
             for task_id in test.tasks:
