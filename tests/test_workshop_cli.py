@@ -341,6 +341,19 @@ def test_a_share_whose_tests_are_all_deselected_does_not_fail_the_run(mini: Path
     assert all("02.1" in test.tasks for test in shared.tests)
 
 
+def test_a_suite_that_cannot_start_shows_its_error_once(
+    mini: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every run of a shared-out check fails the same way when the conftest cannot be imported.
+    monkeypatch.setattr(cli, "available_cores", lambda: 2)
+    run(capsys, "start", "02")
+    (mini / "workspace/02-beta/tests/conftest.py").write_text("import app.missing_module\n")
+    code, out = run(capsys, "check", "02")
+    assert code == 1
+    assert out.count("No module named 'app.missing_module'") == 1
+    assert "No test ran: the output above says why." in out
+
+
 def test_each_task_heading_shows_its_own_stubs_failure(
     mini: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -197,9 +197,13 @@ def _run_pytest(
         for report in reports:
             if report.is_file():
                 raw |= json.loads(report.read_text(encoding="utf-8"))
-        output = "".join(log.read_text(encoding="utf-8", errors="replace") for log in logs)
+        outputs: list[str] = []
+        for log in logs:
+            text = log.read_text(encoding="utf-8", errors="replace")
+            if text not in outputs:  # a suite that cannot start fails every run the same way
+                outputs.append(text)
     tests = tuple(_test_result(nodeid, entry) for nodeid, entry in raw.items())
-    return RunResult(folder, _merged_returncode(codes), tests, output)
+    return RunResult(folder, _merged_returncode(codes), tests, "".join(outputs))
 
 
 def _merged_returncode(codes: list[int]) -> int:
