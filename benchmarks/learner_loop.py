@@ -83,6 +83,7 @@ class Row:
     collect: Timing
     floor: Timing
     check: Timing
+    one_run: Timing
     solution: Timing
     task: str
     one_task: Timing | None
@@ -158,6 +159,19 @@ def time_check(step: Step, env: dict[str, str], rounds: int) -> Timing:
     return median_seconds(rounds, lambda: workshop("check", step.id, env=env))
 
 
+def time_one_run(copy: Path, step: Step, rounds: int) -> Timing:
+    """Wall time of the copy's whole suite in one pytest run, as a check ran before sharing.
+
+    Measured next to the check, it says what sharing the test files out saves on this machine.
+    """
+
+    def one_run() -> bool:
+        run = run_tests(copy, step.pytest_args, services=step.services, bytecode=True)
+        return run.returncode == 0
+
+    return median_seconds(rounds, one_run)
+
+
 def time_solution_check(step: Step, rounds: int) -> Timing:
     """Wall time of ``workshop check NN --solution``: the reference tree, which is never written
     to, so its app is compiled and its tests are rewritten again on every run."""
@@ -219,12 +233,14 @@ def measure(manifest: Manifest, steps: list[Step], rounds: int) -> Iterator[Row]
         with caught_up(manifest, step) as (env, copy):
             task, one_task = slowest_task(copy, step, suite, rounds)
             check = time_check(step, env, rounds)
+            one_run = time_one_run(copy, step, rounds)
         row = Row(
             step=step.id,
             tests=len(suite.tests),
             collect=time_collection(manifest, step, rounds),
             floor=time_floor(manifest, step, len(suite.tests), rounds),
             check=check,
+            one_run=one_run,
             solution=time_solution_check(step, rounds),
             task=task,
             one_task=one_task,
@@ -259,6 +275,8 @@ def render(rows: list[Row], rounds: int, load_before: float, load_after: float, 
         f" deals the step's test files out to one pytest run per core, at most"
         f" {MAX_PROCESSES} (here {available_cores()}), which run at once, so it can take less"
         " than the floor of one run.",
+        "- **in one run**: the same copy's suite in a single pytest run, without the command"
+        " around it (about 0.2 s): what a check took before it shared the files out.",
         "- **--solution**: `workshop check NN --solution`, the same suite on the reference tree,"
         " which nothing writes to: its bytecode is compiled anew on every run.",
         "- **slowest task**: every task of the step re-checked alone (`--workshop-only-tasks`)"
@@ -273,17 +291,17 @@ def render(rows: list[Row], rounds: int, load_before: float, load_after: float, 
         " A round that failed (the reference did not pass) is counted next to the figure,"
         " which the other rounds give.",
         "",
-        "| step | tests | collect (s) | one-request floor (s) | check (s) | --solution (s)"
-        " | slowest task | its re-check (s) |",
-        "|---|---:|---:|---:|---:|---:|---|---:|",
+        "| step | tests | collect (s) | one-request floor (s) | check (s) | in one run (s)"
+        " | --solution (s) | slowest task | its re-check (s) |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for row in rows:
         task = row.one_task.cell(TASK_TARGET_SECONDS) if row.one_task else "-"
         check = row.check.cell(CHECK_TARGET_SECONDS)
         collect, floor = f"{row.collect.seconds:.2f}", f"{row.floor.seconds:.2f}"
-        solution = f"{row.solution.seconds:.2f}"
+        solution, one_run = f"{row.solution.seconds:.2f}", f"{row.one_run.seconds:.2f}"
         lines.append(
-            f"| {row.step} | {row.tests} | {collect} | {floor} | {check} | {solution}"
+            f"| {row.step} | {row.tests} | {collect} | {floor} | {check} | {one_run} | {solution}"
             f" | {row.task or '-'} | {task} |"
         )
     return "\n".join(lines) + "\n"

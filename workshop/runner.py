@@ -91,8 +91,9 @@ def available_cores() -> int:
 def share_out(files: list[Path], shares: int) -> list[list[Path]]:
     """Deal ``files`` into at most ``shares`` groups of about equal size, largest file first.
 
-    A test file's size is a fair guide to how long its tests take (on step 06, the two groups
-    this makes ran 2.7 s and 2.8 s), and it is known before anything runs.
+    A test file's size is a fair guide to how long its tests take, and it is known before
+    anything runs: the two groups it makes of step 06's files ran 2.7 s and 2.8 s, and of step
+    05's, 2.4 s and 1.6 s, where the best split would have been 2.0 s each.
     """
     groups: list[list[Path]] = [[] for _ in range(min(shares, len(files)))]
     sizes = [0] * len(groups)
@@ -138,7 +139,7 @@ def run_tests(
         (*options, *(str(file.relative_to(folder)) for file in group)) for group in groups
     ]
     run = _run_pytest(folder, selections, services=services, bytecode=bytecode)
-    order = {str(file.relative_to(folder).as_posix()): index for index, file in enumerate(files)}
+    order = {file.relative_to(folder).as_posix(): index for index, file in enumerate(files)}
     tests = sorted(run.tests, key=lambda test: order.get(test.nodeid.split("::", 1)[0], 0))
     return RunResult(folder, run.returncode, tuple(tests), run.output)
 
