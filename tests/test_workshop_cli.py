@@ -341,6 +341,15 @@ def test_a_share_whose_tests_are_all_deselected_does_not_fail_the_run(mini: Path
     assert all("02.1" in test.tasks for test in shared.tests)
 
 
+def test_a_run_of_one_named_test_is_not_shared_out(mini: Path) -> None:
+    # Dealt out with every file, the named test would run in each share, or in none.
+    reference = mini / "steps/02-beta"
+    one = runner.run_tests(reference, processes=1).tests[0].nodeid
+    shared = runner.run_tests(reference, (one,), processes=2)
+    assert pytest_summaries(shared.output) == 1
+    assert [test.nodeid for test in shared.tests] == [one]
+
+
 def test_a_suite_that_cannot_start_shows_its_error_once(
     mini: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -128,11 +128,13 @@ def run_tests(
 
     With ``processes`` above one, the test files are dealt out to that many pytest runs at once,
     each in a process of its own, and their results are read back in the files' order, as one
-    run would give them. A run that names its own pytest-xdist workers (``-n``) stays one run.
+    run would give them. A run that names its own pytest-xdist workers (``-n``) or single tests
+    (``file::test``) stays one run.
     """
     files = named_files(folder, extra_args)
     options = tuple(arg for arg in extra_args if folder / arg not in files)
-    groups = share_out(files, processes) if "-n" not in extra_args else []
+    shareable = "-n" not in extra_args and not any("::" in arg for arg in extra_args)
+    groups = share_out(files, processes) if shareable else []
     if len(groups) < 2:
         return _run_pytest(folder, [extra_args], services=services, bytecode=bytecode)
     selections = [
