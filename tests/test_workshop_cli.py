@@ -288,16 +288,19 @@ def test_a_failure_behind_an_error_handler_shows_the_apps_exception_and_line(
     assert "assert (500" not in out
 
 
-def test_the_report_is_the_same_when_pytest_xdist_runs_the_tests(
-    mini: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # verify runs final/'s suite on two xdist workers: the tasks and the app's errors must reach
-    # the report from the workers' reports as they do in one process.
+@pytest.fixture
+def guarded_copy(mini: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """A learner's copy of the miniature's step 02, its error handler a task still stubbed."""
     add_guard(mini, as_task=True)
     run(capsys, "start", "02")
-    copy = mini / "workspace/02-beta"
-    alone = runner.run_tests(copy)
-    spread = runner.run_tests(copy, ("-p", "xdist", "-n", "2"))
+    return mini / "workspace/02-beta"
+
+
+def test_the_report_is_the_same_when_pytest_xdist_runs_the_tests(guarded_copy: Path) -> None:
+    # verify runs final/'s suite on two xdist workers: the tasks and the app's errors must reach
+    # the report from the workers' reports as they do in one process.
+    alone = runner.run_tests(guarded_copy)
+    spread = runner.run_tests(guarded_copy, ("-p", "xdist", "-n", "2"))
     assert "bringing up nodes" in spread.output  # xdist ran them
     assert alone.failed
     assert any(test.errors for test in alone.failed)
@@ -311,16 +314,11 @@ def pytest_summaries(output: str) -> int:
     return len(re.findall(r"^\d+ (?:passed|failed)\b.* in \d+\.\d+s", output, re.MULTILINE))
 
 
-def test_a_check_shared_out_to_two_runs_reports_what_one_run_does(
-    mini: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_check_shared_out_to_two_runs_reports_what_one_run_does(guarded_copy: Path) -> None:
     # check deals a step's test files out to one pytest run per core: the results, in the order
     # one run gives them, and the app's errors must come back the same.
-    add_guard(mini, as_task=True)
-    run(capsys, "start", "02")
-    copy = mini / "workspace/02-beta"
-    alone = runner.run_tests(copy)
-    shared = runner.run_tests(copy, processes=2)
+    alone = runner.run_tests(guarded_copy)
+    shared = runner.run_tests(guarded_copy, processes=2)
     assert pytest_summaries(alone.output) == 1
     assert pytest_summaries(shared.output) == 2
     assert any(test.errors for test in alone.failed)
