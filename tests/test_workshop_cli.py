@@ -339,6 +339,29 @@ def test_a_share_whose_tests_are_all_deselected_does_not_fail_the_run(mini: Path
     assert all("02.1" in test.tasks for test in shared.tests)
 
 
+MANY_TESTS = """import pytest
+
+
+@pytest.mark.parametrize("number", range(5))
+def test_number(number):
+    assert number >= 0
+"""
+
+
+def test_the_tests_of_one_file_are_shared_out_in_order(mini: Path) -> None:
+    # watch re-checks a task whose tests all live in one file: a file cannot be dealt out, so
+    # each run collects it and takes its share of the tests, and each test runs once.
+    reference = mini / "steps/02-beta"
+    (reference / "tests/test_many.py").write_text(MANY_TESTS)
+    alone = runner.run_tests(reference, ("tests/test_many.py",))
+    shared = runner.run_tests(reference, ("tests/test_many.py",), processes=2)
+    passed_per_run = re.findall(r"^(\d+) passed", shared.output, re.MULTILINE)
+    assert sorted(passed_per_run) == ["2", "3"]
+    assert len(alone.tests) == 5
+    assert shared.tests == alone.tests
+    assert shared.returncode == 0
+
+
 def test_a_run_of_one_named_test_is_not_shared_out(mini: Path) -> None:
     # Dealt out with every file, the named test would run in each share, or in none.
     reference = mini / "steps/02-beta"

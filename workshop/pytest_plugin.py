@@ -22,6 +22,7 @@ import pytest
 REPORT_OPTION = "--workshop-report"
 ONLY_OPTION = "--workshop-only-tasks"
 EXCEPT_OPTION = "--workshop-except-tasks"
+SHARE_OPTION = "--workshop-share"
 # The user property under which a test records figures worth printing with its result.
 FIGURES = "figures"
 
@@ -31,6 +32,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(REPORT_OPTION, default=None, help="write per-test results and tasks as JSON")
     parser.addoption(ONLY_OPTION, default="", help="run only tests marked with these tasks (a,b)")
     parser.addoption(EXCEPT_OPTION, default="", help="skip tests marked with these tasks (a,b)")
+    parser.addoption(
+        SHARE_OPTION, default="", help="run only share K of N of the chosen tests, in order (K/N)"
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -65,31 +69,34 @@ def _tasks_of(item: pytest.Item) -> set[str]:
 
 
 class TaskSelection:
-    """Deselects tests by the tasks they check, so verify runs only the tests a stub can affect."""
+    """Deselects tests by the tasks they check, so verify runs only the tests a stub can affect.
+
+    With a share (``K/N``), it then keeps only the K-th of N runs of consecutive tests: a check
+    that re-runs one file's tests in N processes at once gives each process one share.
+    """
 
     def __init__(self, config: pytest.Config) -> None:
         self.only = {task for task in str(config.getoption(ONLY_OPTION)).split(",") if task}
         self.excluded = {task for task in str(config.getoption(EXCEPT_OPTION)).split(",") if task}
+        self.share = str(config.getoption(SHARE_OPTION))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(
         self, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
         """Keep the tests that match, and tell pytest about the others."""
-        if not (self.only or self.excluded):
-            return
-        kept: list[pytest.Item] = []
-        dropped: list[pytest.Item] = []
-        for item in items:
-            tasks = _tasks_of(item)
-            wanted = (not self.only or tasks & self.only) and not tasks & self.excluded
-            if wanted:
-                kept.append(item)
-            else:
-                dropped.append(item)
-        if dropped:
-            config.hook.pytest_deselected(items=dropped)
+        kept = [item for item in items if self.wanted(_tasks_of(item))]
+        if self.share:
+            number, count = (int(part) for part in self.share.split("/"))
+            kept = kept[len(kept) * (number - 1) // count : len(kept) * number // count]
+        if len(kept) < len(items):
+            chosen = set(kept)
+            config.hook.pytest_deselected(items=[item for item in items if item not in chosen])
             items[:] = kept
+
+    def wanted(self, tasks: set[str]) -> bool:
+        """Whether a test of these tasks is to run."""
+        return bool(not self.only or tasks & self.only) and not tasks & self.excluded
 
 
 class LoggedErrors(logging.Handler):

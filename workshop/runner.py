@@ -128,15 +128,21 @@ def run_tests(
 
     With ``processes`` above one, the test files are dealt out to that many pytest runs at once,
     each in a process of its own, and their results are read back in the files' order, as one
-    run would give them. A run that names its own pytest-xdist workers (``-n``) or single tests
-    (``file::test``) stays one run.
+    run would give them. One file, as when watch re-checks a task whose tests all live there, is
+    shared out instead: each run collects it and runs its share of the tests, in order. A run
+    that names its own pytest-xdist workers (``-n``) or single tests (``file::test``) stays one.
     """
     files = named_files(folder, extra_args)
-    options = tuple(arg for arg in extra_args if folder / arg not in files)
     shareable = "-n" not in extra_args and not any("::" in arg for arg in extra_args)
-    groups = share_out(files, processes) if shareable else []
-    if len(groups) < 2:
+    if processes < 2 or not shareable or not files:
         return _run_pytest(folder, [extra_args], services=services, bytecode=bytecode)
+    if len(files) == 1:
+        shares = [
+            (*extra_args, f"--workshop-share={k}/{processes}") for k in range(1, processes + 1)
+        ]
+        return _run_pytest(folder, shares, services=services, bytecode=bytecode)
+    groups = share_out(files, processes)
+    options = tuple(arg for arg in extra_args if folder / arg not in files)
     selections = [
         (*options, *(str(file.relative_to(folder)) for file in group)) for group in groups
     ]
