@@ -1,13 +1,14 @@
-"""Fixtures and factories shared by the test modules: one app for the run, empty tables per test.
+"""Fixtures and factories the test modules share: an app per environment, empty tables per test.
 
 Building an app and creating its tables is most of what a test would cost, so the run builds
-them once (``shared_app``) and every test gets that app back as new: its tables emptied (DELETE
+each app once (``shared_apps``) and every test gets one back as new: its tables emptied (DELETE
 FROM each table, children first), its cache and rate-limit counters cleared and its settings
 restored after the test. Emptying beats rolling back a transaction here: the services commit, and
 a test may write from another thread or connection, which a rolled-back transaction would never
-see, while an emptied table is empty for everyone. A test that needs an app built differently
-(other environment variables, a route of its own) takes ``own_app``, or calls ``create_app``
-itself, as step 01 showed.
+see, while an emptied table is empty for everyone. An app reads its environment variables when it
+is built, so the run keeps one app per environment a test asked for: the rate-limit tests, which
+all turn the limits on the same way, share one. A test that needs an app of its own (a route of
+its own) takes ``own_app``, or calls ``create_app`` itself, as step 01 showed.
 
 Factories write straight through the services (fast, and independent of the routes under test)
 and return plain values, so a test never holds a database object outside its session.
@@ -18,7 +19,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -133,36 +134,36 @@ def app_environment() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def shared_environment() -> dict[str, str]:
-    """The environment the shared app is built from: the run's, before any test changes it."""
-    return app_environment()
+def shared_apps() -> Iterator[Callable[[], Flask]]:
+    """The app for the environment as it is now, built the first time a test asks for it."""
+    apps: dict[frozenset[tuple[str, str]], Flask] = {}
+    with ExitStack() as built:
 
+        def app_for_environment() -> Flask:
+            environment = frozenset(app_environment().items())
+            if environment not in apps:
+                apps[environment] = built.enter_context(built_app())
+            return apps[environment]
 
-@pytest.fixture(scope="session")
-def shared_app(shared_environment: dict[str, str]) -> Iterator[Flask]:
-    """The one app of the run, built with its tables the first time a test asks for it."""
-    with built_app() as app:
-        yield app
+        yield app_for_environment
 
 
 @pytest.fixture
-def app(shared_app: Flask, shared_environment: dict[str, str]) -> Iterator[Flask]:
-    """The shared app, handed to the next test as new: empty tables, cache and limits.
+def app(shared_apps: Callable[[], Flask]) -> Iterator[Flask]:
+    """The app for the environment the test's fixtures set, handed to the test as new.
 
-    A test whose fixtures set environment variables first gets an app of its own, built from them.
+    Its tables, cache and rate-limit counters are empty, and its settings are the ones it was
+    built with, whichever test used it before.
     """
-    if app_environment() != shared_environment:
-        with built_app() as own:
-            yield own
-        return
+    app = shared_apps()
     # The limiter is one object for every app and keeps the settings of the app it was bound to
-    # last, and a test may have built an app of its own since: bind it back, with fresh counters.
-    limiter.init_app(shared_app)
-    settings = dict(shared_app.config)
-    yield shared_app
-    shared_app.config.clear()
-    shared_app.config.update(settings)
-    with shared_app.app_context():
+    # last, and a test may have used another app since: bind it back, with fresh counters.
+    limiter.init_app(app)
+    settings = dict(app.config)
+    yield app
+    app.config.clear()
+    app.config.update(settings)
+    with app.app_context():
         db.session.remove()
         empty_tables()
         cache.clear()
