@@ -371,6 +371,62 @@ def test_a_run_of_one_named_test_is_not_shared_out(mini: Path) -> None:
     assert [test.nodeid for test in shared.tests] == [one]
 
 
+def test_a_check_keeps_each_files_seconds_for_the_next_one(
+    mini: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli, "available_cores", lambda: 2)
+    run(capsys, "start", "02")
+    timings = mini / "workspace/timings/02-beta.json"
+    run(capsys, "check", "02")
+    seconds = json.loads(timings.read_text())
+    assert set(seconds) == {"tests/test_greet.py", "tests/test_shout.py"}
+    assert all(figure > 0 for figure in seconds.values())
+    # The reference tree's run keeps nothing: its files are not the learner's.
+    timings.unlink()
+    run(capsys, "check", "02", "--solution")
+    assert not timings.exists()
+
+
+def test_files_are_dealt_out_by_their_last_seconds_once_every_file_has_them(tmp_path: Path) -> None:
+    big, middle, small = tmp_path / "big.py", tmp_path / "middle.py", tmp_path / "small.py"
+    for file, size in ((big, 300), (middle, 200), (small, 100)):
+        file.write_text("#" * size)
+    files = [big, middle, small]
+    by_size = runner.expected_cost(tmp_path, files, {})
+    assert by_size == {big: 300, middle: 200, small: 100}
+    assert runner.share_out(files, 2, by_size) == [[big], [middle, small]]
+    # The small file waits on a server: its seconds, not its size, say what it costs.
+    last = {"big.py": 0.2, "middle.py": 0.3, "small.py": 1.5}
+    by_time = runner.expected_cost(tmp_path, files, last)
+    assert runner.share_out(files, 2, by_time) == [[small], [middle, big]]
+    # A file never timed (new since the last check) sends the whole deal back to sizes.
+    assert runner.expected_cost(tmp_path, files, {"big.py": 0.2, "small.py": 1.5}) == by_size
+
+
+def test_only_files_whose_tests_all_ran_get_their_seconds_recorded(mini: Path) -> None:
+    reference = mini / "steps/02-beta"
+    timings = mini / "timings.json"
+    # 02.1's tests are all of test_shout.py; test_greet.py's test is deselected.
+    runner.run_tests(reference, ("--workshop-only-tasks=02.1",), timings=timings)
+    assert set(json.loads(timings.read_text())) == {"tests/test_shout.py"}
+    runner.run_tests(reference, timings=timings)
+    assert set(json.loads(timings.read_text())) == {"tests/test_greet.py", "tests/test_shout.py"}
+    # Shared out, each run of one file runs only part of it: the figures stay as they were.
+    before = timings.read_text()
+    (reference / "tests/test_many.py").write_text(MANY_TESTS)
+    runner.run_tests(reference, ("tests/test_many.py",), processes=2, timings=timings)
+    assert timings.read_text() == before
+
+
+def test_a_damaged_timings_file_only_means_dealing_by_size(mini: Path) -> None:
+    reference = mini / "steps/02-beta"
+    timings = mini / "timings.json"
+    timings.write_text("{not json")
+    shared = runner.run_tests(reference, processes=2, timings=timings)
+    assert shared.returncode == 0
+    assert set(json.loads(timings.read_text())) == {"tests/test_greet.py", "tests/test_shout.py"}
+
+
 def test_a_suite_that_cannot_start_shows_its_error_once(
     mini: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

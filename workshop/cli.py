@@ -33,6 +33,7 @@ from workshop.workspace import (
     record_progress,
     served_database,
     start,
+    timings_file,
 )
 
 
@@ -103,6 +104,7 @@ def cmd_check(manifest: Manifest, args: argparse.Namespace) -> int:
         services=step.services,
         bytecode=not args.solution,
         processes=available_cores(),
+        timings=None if args.solution else timings_file(manifest, step),
     )
     if not run.tests:
         print(run.output[-3000:])

@@ -4,7 +4,8 @@
 report per task, not per file. For each failed test it also records the exceptions raised in the
 app's own code (not in its tests), with the file and line they came from: from step 02 on, an
 error handler turns a stub's ``NotImplementedError`` into a 500 and only logs it, so the failing
-assertion (``assert 500 == 200``) is not what a learner needs to read.
+assertion (``assert 500 == 200``) is not what a learner needs to read. It also records how long
+each test file took, so that the next check can deal the files out to its runs by time.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import time
 import traceback
 from collections.abc import Generator
 from pathlib import Path
@@ -151,16 +153,37 @@ class ReportAnnotator:
 
 
 class ReportCollector:
-    """Collects, per test id: outcome, tasks, first failure message and the app's own errors."""
+    """Collects, per test id: outcome, tasks, first failure message and the app's own errors.
+
+    Per test file, it adds up the seconds the file cost the run: importing and collecting it,
+    then its tests' setup, call and teardown. Only a file whose tests all ran gets a figure, as
+    a share of its tests or a task's few would understate what the whole file costs.
+    """
 
     def __init__(self, target: Path) -> None:
         self.target = target
         self.results: dict[str, dict[str, object]] = {}
+        self.file_seconds: dict[str, float] = {}
+        self.partly_run: set[str] = set()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_make_collect_report(
+        self, collector: pytest.Collector
+    ) -> Generator[None, object, None]:
+        """Time the import and collection of each test module."""
+        started = time.perf_counter()
+        yield
+        if isinstance(collector, pytest.Module):
+            self._add_seconds(collector.nodeid, time.perf_counter() - started)
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         """Record each collected test as not run yet (a crash may stop the run before it)."""
         for item in items:
             self.results[item.nodeid] = _entry(sorted(_tasks_of(item)))
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        """Note the files that will not run whole."""
+        self.partly_run.update(_file_of(item.nodeid) for item in items)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         """A module that fails to import counts as a failed test of its own."""
@@ -170,6 +193,7 @@ class ReportCollector:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Keep the worst outcome of a test's phases and the message of its first failure."""
+        self._add_seconds(_file_of(report.nodeid), report.duration)
         tasks = [str(task) for task in getattr(report, "workshop_tasks", [])]
         entry = self.results.setdefault(report.nodeid, _entry(tasks))
         if report.failed and entry["outcome"] != "failed":
@@ -187,8 +211,21 @@ class ReportCollector:
             ]
 
     def pytest_sessionfinish(self) -> None:
-        """Write the report."""
-        self.target.write_text(json.dumps(self.results, indent=2), encoding="utf-8")
+        """Write the report: the tests' results, and the seconds of the files that ran whole."""
+        whole = {
+            file: seconds
+            for file, seconds in self.file_seconds.items()
+            if file not in self.partly_run
+        }
+        report = {"tests": self.results, "file_seconds": whole}
+        self.target.write_text(json.dumps(report, indent=2), encoding="utf-8")
+
+    def _add_seconds(self, file: str, seconds: float) -> None:
+        self.file_seconds[file] = self.file_seconds.get(file, 0.0) + seconds
+
+
+def _file_of(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
 
 
 def _entry(tasks: list[str]) -> dict[str, object]:

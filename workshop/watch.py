@@ -26,7 +26,7 @@ from workshop.feedback import TaskOutcome, other_failures, relative_folder, task
 from workshop.manifest import Manifest, Step, Task
 from workshop.runner import RunResult, available_cores, run_tests
 from workshop.screen import progress, task_block
-from workshop.workspace import learner_copy, next_hint, record_progress
+from workshop.workspace import learner_copy, next_hint, record_progress, timings_file
 
 # What the loop reacts to: a save (the files that changed) or a key the learner pressed.
 SAVED = "saved"
@@ -82,6 +82,7 @@ class Watcher:
             services=self.step.services,
             bytecode=True,
             processes=available_cores(),
+            timings=timings_file(self.manifest, self.step),
         )
         for test in run.tests:
             for task_id in test.tasks:

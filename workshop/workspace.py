@@ -18,6 +18,7 @@ from workshop.tree import copy_step
 
 WORKSPACE = "workspace"
 PROGRESS = "progress.json"
+TIMINGS = "timings"
 
 
 class WorkspaceError(Exception):
@@ -27,6 +28,11 @@ class WorkspaceError(Exception):
 def learner_copy(manifest: Manifest, step: Step) -> Path:
     """Where the learner's copy of a step lives."""
     return manifest.root / WORKSPACE / step.name
+
+
+def timings_file(manifest: Manifest, step: Step) -> Path:
+    """Where the learner's checks of ``step`` keep how long each test file took (runner.py)."""
+    return manifest.root / WORKSPACE / TIMINGS / f"{step.name}.json"
 
 
 def served_database(manifest: Manifest, step: Step, mine: bool) -> str:
