@@ -33,7 +33,7 @@ from pathlib import Path
 
 from workshop.manifest import Manifest, Step, load_manifest
 from workshop.runner import MAX_PROCESSES, RunResult, available_cores, run_tests
-from workshop.workspace import WORKSPACE
+from workshop.workspace import WORKSPACE, learner_copy, timings_file
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "benchmarks" / "learner-loop.md"
@@ -136,13 +136,13 @@ def workshop(*arguments: str, env: dict[str, str] | None = None) -> bool:
 
 
 @contextmanager
-def caught_up(manifest: Manifest, step: Step) -> Iterator[tuple[dict[str, str], Path]]:
+def caught_up(step: Step) -> Iterator[tuple[dict[str, str], Path, Path]]:
     """A learner's copy of ``step`` that holds its reference, as ``workshop catch-up`` writes it.
 
     It lives in a scratch workshop that links to everything in this checkout but workspace/, so
     the learner's own copies and progress are never touched. Yields the environment that points
-    ``workshop`` at it, and the copy's folder. One untimed check compiles the copy, as a
-    learner's first check does.
+    ``workshop`` at it, the copy's folder and where its checks keep their files' times. One
+    untimed check compiles the copy and records those times, as a learner's first check does.
     """
     with tempfile.TemporaryDirectory(prefix="learner-loop-workshop-") as scratch:
         for entry in ROOT.iterdir():
@@ -151,7 +151,8 @@ def caught_up(manifest: Manifest, step: Step) -> Iterator[tuple[dict[str, str], 
         env = {**os.environ, "WORKSHOP_ROOT": scratch}
         workshop("catch-up", step.id, env=env)
         workshop("check", step.id, env=env)
-        yield env, Path(scratch) / WORKSPACE / manifest.path(step).name
+        scratch_manifest = load_manifest(Path(scratch))
+        yield env, learner_copy(scratch_manifest, step), timings_file(scratch_manifest, step)
 
 
 def time_check(step: Step, env: dict[str, str], rounds: int) -> Timing:
@@ -198,31 +199,38 @@ def time_floor(manifest: Manifest, step: Step, count: int, rounds: int) -> Timin
         return median_seconds(rounds, lambda: run_tests(copy, step.pytest_args).returncode == 0)
 
 
-def time_one_task(copy: Path, step: Step, suite: RunResult, task_id: str, rounds: int) -> Timing:
+def time_one_task(
+    copy: Path, timings: Path, step: Step, suite: RunResult, task_id: str, rounds: int
+) -> Timing:
     """Wall time of re-running only the tests of ``task_id`` in ``copy``, as watch does on save.
 
     Like the watch loop, the run collects only the files that hold the task's tests, which the
-    whole suite's run showed, and keeps the copy's bytecode.
+    whole suite's run showed, keeps the copy's bytecode and deals the files out by the times
+    the copy's checks recorded (``timings``).
     """
     files = sorted({test.nodeid.split("::", 1)[0] for test in suite.marked(task_id)})
     selection = (*step.pytest_args, *files, f"--workshop-only-tasks={task_id}")
 
     def recheck() -> bool:
-        run = run_tests(copy, selection, bytecode=True, processes=available_cores())
+        run = run_tests(
+            copy, selection, bytecode=True, processes=available_cores(), timings=timings
+        )
         return run.returncode == 0
 
     return median_seconds(rounds, recheck)
 
 
 def slowest_task(
-    copy: Path, step: Step, suite: RunResult, rounds: int
+    copy: Path, timings: Path, step: Step, suite: RunResult, rounds: int
 ) -> tuple[str, Timing | None]:
     """The task whose re-check takes longest, and its timing: a learner meets every task."""
-    timings = {task.id: time_one_task(copy, step, suite, task.id, rounds) for task in step.tasks}
-    if not timings:
+    by_task = {
+        task.id: time_one_task(copy, timings, step, suite, task.id, rounds) for task in step.tasks
+    }
+    if not by_task:
         return "", None
-    task_id = max(timings, key=lambda task: timings[task].seconds)
-    return task_id, timings[task_id]
+    task_id = max(by_task, key=lambda task: by_task[task].seconds)
+    return task_id, by_task[task_id]
 
 
 def measure(manifest: Manifest, steps: list[Step], rounds: int) -> Iterator[Row]:
@@ -230,8 +238,8 @@ def measure(manifest: Manifest, steps: list[Step], rounds: int) -> Iterator[Row]
     for step in steps:
         # One untimed run of the whole suite counts the tests and warms the caches.
         suite = run_tests(manifest.path(step), step.pytest_args)
-        with caught_up(manifest, step) as (env, copy):
-            task, one_task = slowest_task(copy, step, suite, rounds)
+        with caught_up(step) as (env, copy, timings):
+            task, one_task = slowest_task(copy, timings, step, suite, rounds)
             check = time_check(step, env, rounds)
             one_run = time_one_run(copy, step, rounds)
         row = Row(
@@ -274,7 +282,11 @@ def render(rows: list[Row], rounds: int, load_before: float, load_after: float, 
         f" `workshop catch-up NN` leaves it; target under {CHECK_TARGET_SECONDS:g} s. A check"
         f" deals the step's test files out to one pytest run per core, at most"
         f" {MAX_PROCESSES} (here {available_cores()}), which run at once, so it can take less"
-        " than the floor of one run.",
+        " than the floor of one run. It deals them by the time each file took in the copy's"
+        " last check, which its first, untimed check records.",
+        "- **check's CPU ÷ cores**: the check's CPU time divided by the cores, a floor under its"
+        " wall time that no dealing of the files can beat: where it is over the target, only"
+        " less work would bring the check under it.",
         "- **in one run**: the same copy's suite in a single pytest run, without the command"
         " around it (about 0.2 s): what a check took before it shared the files out.",
         "- **--solution**: `workshop check NN --solution`, the same suite on the reference tree,"
@@ -291,18 +303,20 @@ def render(rows: list[Row], rounds: int, load_before: float, load_after: float, 
         " A round that failed (the reference did not pass) is counted next to the figure,"
         " which the other rounds give.",
         "",
-        "| step | tests | collect (s) | one-request floor (s) | check (s) | in one run (s)"
-        " | --solution (s) | slowest task | its re-check (s) |",
-        "|---|---:|---:|---:|---:|---:|---:|---|---:|",
+        "| step | tests | collect (s) | one-request floor (s) | check (s)"
+        " | check's CPU ÷ cores (s) | in one run (s) | --solution (s) | slowest task"
+        " | its re-check (s) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for row in rows:
         task = row.one_task.cell(TASK_TARGET_SECONDS) if row.one_task else "-"
         check = row.check.cell(CHECK_TARGET_SECONDS)
         collect, floor = f"{row.collect.seconds:.2f}", f"{row.floor.seconds:.2f}"
         solution, one_run = f"{row.solution.seconds:.2f}", f"{row.one_run.seconds:.2f}"
+        cpu_floor = f"{row.check.cpu_seconds / available_cores():.2f}"
         lines.append(
-            f"| {row.step} | {row.tests} | {collect} | {floor} | {check} | {one_run} | {solution}"
-            f" | {row.task or '-'} | {task} |"
+            f"| {row.step} | {row.tests} | {collect} | {floor} | {check} | {cpu_floor}"
+            f" | {one_run} | {solution} | {row.task or '-'} | {task} |"
         )
     return "\n".join(lines) + "\n"
 
