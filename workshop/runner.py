@@ -14,9 +14,10 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from workshop import timings as file_timings
+from workshop.warm import WarmPytest
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ def run_tests(
     bytecode: bool = False,
     processes: int = 1,
     timings: Path | None = None,
+    warm: WarmPytest | None = None,
 ) -> RunResult:
     """Run ``python -m pytest`` in ``folder`` and collect what each test did.
 
@@ -147,61 +149,76 @@ def run_tests(
     latest run that ran it whole, kept in that file, and the run's own seconds are added to it.
     One file, as when watch re-checks a task whose tests all live there, is shared out instead:
     each run collects it and runs its share of the tests, in order. A run that names its own
-    pytest-xdist workers (``-n``) or single tests (``file::test``) stays one.
+    pytest-xdist workers (``-n``) or single tests (``file::test``) stays one. With ``warm``, the
+    runs are forked from its forkserver, which has the libraries imported already (warm.py).
     """
-    run = _shared_out_run(folder, extra_args, services, bytecode, processes, timings)
+    launcher = _launcher(folder, services=services, bytecode=bytecode, warm=warm)
+    run = _shared_out_run(launcher, extra_args, processes, timings)
     if timings is not None:
         file_timings.remember(timings, run.file_seconds)
     return run
 
 
 def _shared_out_run(
-    folder: Path,
-    extra_args: tuple[str, ...],
-    services: bool,
-    bytecode: bool,
-    processes: int,
-    timings: Path | None,
+    launcher: _Launcher, extra_args: tuple[str, ...], processes: int, timings: Path | None
 ) -> RunResult:
+    folder = launcher.folder
     files = named_files(folder, extra_args)
     shareable = "-n" not in extra_args and not any("::" in arg for arg in extra_args)
     if processes < 2 or not shareable or not files:
-        return _run_pytest(folder, [extra_args], services=services, bytecode=bytecode)
+        return _run_pytest(launcher, [extra_args])
     if len(files) == 1:
         shares = [
             (*extra_args, f"--workshop-share={k}/{processes}") for k in range(1, processes + 1)
         ]
-        return _run_pytest(folder, shares, services=services, bytecode=bytecode)
+        return _run_pytest(launcher, shares)
     last = file_timings.load(timings) if timings is not None else {}
     groups = share_out(files, processes, expected_cost(folder, files, last))
     options = tuple(arg for arg in extra_args if folder / arg not in files)
     selections = [
         (*options, *(str(file.relative_to(folder)) for file in group)) for group in groups
     ]
-    run = _run_pytest(folder, selections, services=services, bytecode=bytecode)
+    run = _run_pytest(launcher, selections)
     order = {file.relative_to(folder).as_posix(): index for index, file in enumerate(files)}
     tests = sorted(run.tests, key=lambda test: order.get(test.nodeid.split("::", 1)[0], 0))
     return RunResult(folder, run.returncode, tuple(tests), run.output, run.file_seconds)
 
 
-def _pytest_command(report: Path, args: tuple[str, ...]) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "pytest",
-        *(option for plugin in PYTEST_PLUGINS for option in ("-p", plugin)),
-        f"--workshop-report={report}",
-        "-p",
-        "no:cacheprovider",
-        "-q",
-        *args,
-    ]
+class _Started(Protocol):
+    """A pytest run under way: a new process (subprocess.Popen), or a warm one (WarmRun)."""
+
+    def wait(self) -> int: ...
+
+    def poll(self) -> int | None: ...
+
+    def kill(self) -> None: ...
 
 
-def _run_pytest(
-    folder: Path, selections: list[tuple[str, ...]], *, services: bool, bytecode: bool
-) -> RunResult:
-    """Start one pytest run per selection at once, wait for them all and merge their reports."""
+@dataclass(frozen=True)
+class _Launcher:
+    """Starts pytest runs in one folder with one environment, as new processes or warm ones."""
+
+    folder: Path
+    env: dict[str, str]
+    warm: WarmPytest | None
+
+    def start(self, args: list[str], log: Path) -> _Started:
+        """Start ``pytest ARGS``, its output going to ``log``."""
+        if self.warm is not None:
+            return self.warm.start(args, self.folder, self.env, log)
+        with log.open("wb") as sink:
+            return subprocess.Popen(  # noqa: S603 - the command is built from fixed parts
+                [sys.executable, "-m", "pytest", *args],
+                cwd=self.folder,
+                env=self.env,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+            )
+
+
+def _launcher(
+    folder: Path, *, services: bool, bytecode: bool, warm: WarmPytest | None
+) -> _Launcher:
     env = {
         **os.environ,
         "PYTHONPATH": str(folder),
@@ -212,22 +229,29 @@ def _run_pytest(
     if not services:
         for variable in SERVICE_VARIABLES:
             env.pop(variable, None)
+    return _Launcher(folder, env, warm)
+
+
+def _pytest_args(report: Path, args: tuple[str, ...]) -> list[str]:
+    return [
+        *(option for plugin in PYTEST_PLUGINS for option in ("-p", plugin)),
+        f"--workshop-report={report}",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        *args,
+    ]
+
+
+def _run_pytest(launcher: _Launcher, selections: list[tuple[str, ...]]) -> RunResult:
+    """Start one pytest run per selection at once, wait for them all and merge their reports."""
     with tempfile.TemporaryDirectory(prefix="workshop-report-") as scratch:
         reports = [Path(scratch) / f"report-{index}.json" for index in range(len(selections))]
         logs = [Path(scratch) / f"output-{index}.txt" for index in range(len(selections))]
-        running: list[subprocess.Popen[bytes]] = []
+        running: list[_Started] = []
         try:
             for report, log, selection in zip(reports, logs, selections, strict=True):
-                with log.open("wb") as sink:
-                    running.append(
-                        subprocess.Popen(  # noqa: S603 - the command is built from fixed parts
-                            _pytest_command(report, selection),
-                            cwd=folder,
-                            env=env,
-                            stdout=sink,
-                            stderr=subprocess.STDOUT,
-                        )
-                    )
+                running.append(launcher.start(_pytest_args(report, selection), log))
             codes = [process.wait() for process in running]
         finally:
             for process in running:  # still running only when interrupted (Ctrl-C)
@@ -247,7 +271,9 @@ def _run_pytest(
             if text not in outputs:  # a suite that cannot start fails every run the same way
                 outputs.append(text)
     tests = tuple(_test_result(nodeid, entry) for nodeid, entry in raw.items())
-    return RunResult(folder, _merged_returncode(codes), tests, "".join(outputs), file_seconds)
+    return RunResult(
+        launcher.folder, _merged_returncode(codes), tests, "".join(outputs), file_seconds
+    )
 
 
 def _merged_returncode(codes: list[int]) -> int:

@@ -26,6 +26,7 @@ from workshop.feedback import TaskOutcome, other_failures, relative_folder, task
 from workshop.manifest import Manifest, Step, Task
 from workshop.runner import RunResult, available_cores, run_tests
 from workshop.screen import progress, task_block
+from workshop.warm import WarmPytest
 from workshop.workspace import learner_copy, next_hint, record_progress, timings_file
 
 # What the loop reacts to: a save (the files that changed) or a key the learner pressed.
@@ -56,6 +57,8 @@ class Watcher:
         self.folder = learner_copy(manifest, step)
         self.where = relative_folder(self.folder, manifest.root)
         self.state = WatchState()
+        # Every run after the first starts with the libraries imported (warm.py).
+        self.warm = WarmPytest() if WarmPytest.available() else None
 
     def first_unfinished(self) -> int | None:
         """The index of the first task not known to pass, or None when every task passes."""
@@ -83,6 +86,7 @@ class Watcher:
             bytecode=True,
             processes=available_cores(),
             timings=timings_file(self.manifest, self.step),
+            warm=self.warm,
         )
         for test in run.tests:
             for task_id in test.tasks:
