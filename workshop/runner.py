@@ -1,7 +1,8 @@
 """Runs one app's tests in processes of their own and reads back per-test results.
 
-Every step has a package named ``app``, so each run gets a fresh interpreter whose working
-directory is the step's folder.
+Every step has a package named ``app``, so each run gets a process of its own, whose working
+directory is the step's folder and which imports that folder's app afresh: a new interpreter, or
+one forked from watch's forkserver, which has imported only the libraries (warm.py).
 """
 
 from __future__ import annotations
