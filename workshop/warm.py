@@ -17,7 +17,7 @@ import sys
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
-# What the steps' apps and tests import from outside the standard library, heaviest first. Never
+# What the steps' apps and tests import from outside the standard library. Never
 # the learner's own packages (app, tests): those must be imported again by every run.
 PRELOADED = (
     "pytest",
