@@ -215,3 +215,15 @@ class Limiter(flask_limiter.Limiter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limit_manager = EndpointLimitManager(self.limit_manager)
+
+    def init_app(self, app: Flask) -> None:
+        """Bind ``app``, whose storage counts as alive until it fails.
+
+        When Redis fails, Flask-Limiter marks the storage dead and counts in memory, and it
+        revives the storage only when a check lets it, after a backoff of up to 32 s. The
+        mark is the extension's, and one extension serves every app a process builds (tests
+        build many): without this, a new app would inherit another app's dead Redis and count
+        its first requests in the fallback, the next ones in its own storage, from zero.
+        """
+        self._storage_dead = False
+        super().init_app(app)

@@ -12,7 +12,7 @@ import flask_limiter._extension
 import limits.storage.memory
 import limits.strategies
 import pytest
-from conftest import PASSWORD, MakeUser, TokensFor, bearer
+from conftest import PASSWORD, MakeUser, TokensFor, bearer, built_app
 from flask.testing import FlaskClient
 
 from app import create_app, rate_windows
@@ -88,6 +88,27 @@ def test_limit_resets_when_the_window_ends(client: FlaskClient, clock: FakeClock
     assert client.get("/api/v1/books").status_code == 429
     clock.advance(61)
     assert client.get("/api/v1/books").status_code == 200
+
+
+@pytest.mark.task("05.1")
+def test_an_app_counts_in_its_own_storage_after_another_apps_redis_died(
+    monkeypatch: pytest.MonkeyPatch, clock: FakeClock
+) -> None:
+    # One limiter serves every app of the process. An app whose Redis is down leaves the
+    # limiter's storage marked dead, to be revived by a check after a backoff (up to 32 s): an
+    # app built after it must count every request in its own storage, from the first one.
+    monkeypatch.setenv("RATELIMIT_DEFAULT", "3 per hour")
+    clock.advance(86_400)  # past any backoff an earlier test's clock began
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens on port 1
+    with built_app() as dead_redis_app:
+        dead_redis_app.test_client().get("/api/v1/books")
+    monkeypatch.delenv("REDIS_URL")
+    with built_app() as app:
+        client = app.test_client()
+        for _ in range(3):
+            assert client.get("/api/v1/books").status_code == 200
+            clock.advance(100)  # longer than any backoff, well inside the hour
+        assert_rate_limited(client.get("/api/v1/books"), window=3600)
 
 
 @pytest.mark.task("05.1")
