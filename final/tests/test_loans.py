@@ -151,7 +151,7 @@ def test_unknown_loan_is_404(client: FlaskClient, member: dict[str, str]) -> Non
         assert client.get(f"{LOANS}/{loan_id}", headers=member).status_code == 404
 
 
-@pytest.mark.parametrize("query", ["status=lost", "user_id=0", "sort=title"])
+@pytest.mark.parametrize("query", ["status=lost", "user_id=0", "user_id=%201", "sort=title"])
 def test_bad_loan_filters_are_422(client: FlaskClient, member: dict[str, str], query: str) -> None:
     assert client.get(f"{LOANS}?{query}", headers=member).status_code == 422
 

@@ -106,6 +106,12 @@ def test_links_keep_the_filters_and_the_sort(client: FlaskClient, five_books: li
         ("per_page=0", "per_page"),
         ("per_page=101", "per_page"),
         ("per_page=", "per_page"),
+        # Only ASCII digits: a space, a sign, an underscore or another script's digit is refused.
+        ("page=%205", "page"),
+        ("page=%2B5", "page"),
+        ("page=5_0", "page"),
+        ("page=%D9%A5", "page"),
+        ("per_page=%EF%BC%95", "per_page"),
         ("sort=colour", "sort"),
         ("sort=-", "sort"),
         ("sort=--title", "sort"),
@@ -128,7 +134,14 @@ def test_unknown_sort_field_lists_the_allowed_ones(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize(
-    "query", ["author_id=0", "author_id=99999999999999999999", "available=maybe"]
+    "query",
+    [
+        "author_id=0",
+        "author_id=99999999999999999999",
+        "author_id=%2B1",
+        "author_id=%D9%A1",
+        "available=maybe",
+    ],
 )
 def test_bad_filters_are_422(client: FlaskClient, query: str) -> None:
     assert client.get(f"/api/v1/books?{query}").status_code == 422

@@ -8,7 +8,7 @@ from marshmallow_sqlalchemy import SQLAlchemyAutoSchema
 
 from app.models import Loan
 from app.models.loan import ACTIVE, RETURNED
-from app.schemas.common import ID_RANGE, PageQuerySchema, PageSchema, UtcDateTime
+from app.schemas.common import ID_RANGE, PageQuerySchema, PageSchema, QueryInteger, UtcDateTime
 
 
 class LoanSchema(SQLAlchemyAutoSchema[Any]):
@@ -40,7 +40,7 @@ class UserLoanListQuerySchema(PageQuerySchema):
 class LoanListQuerySchema(UserLoanListQuerySchema):
     """Paging, sorting and filters of the loan list."""
 
-    user_id = fields.Integer(validate=ID_RANGE)
+    user_id = QueryInteger(validate=ID_RANGE)
     status = fields.String(validate=OneOf((ACTIVE, RETURNED)))
 
 

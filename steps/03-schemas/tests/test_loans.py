@@ -158,7 +158,7 @@ def test_loans_sort_by_due_date_descending(
 
 
 @pytest.mark.task("03.1")
-@pytest.mark.parametrize("query", ["status=lost", "user_id=0", "user_id=abc"])
+@pytest.mark.parametrize("query", ["status=lost", "user_id=0", "user_id=%201", "user_id=abc"])
 def test_bad_loan_filters_are_422(client: FlaskClient, query: str) -> None:
     response = client.get(f"{LOANS}?{query}")
     assert response.status_code == 422

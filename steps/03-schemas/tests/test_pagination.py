@@ -130,6 +130,12 @@ def sort_case(query: str) -> object:
         ("per_page=0", "per_page"),
         ("per_page=101", "per_page"),
         ("per_page=", "per_page"),
+        # Only ASCII digits: a space, a sign, an underscore or another script's digit is refused.
+        ("page=%205", "page"),
+        ("page=%2B5", "page"),
+        ("page=5_0", "page"),
+        ("page=%D9%A5", "page"),
+        ("per_page=%EF%BC%95", "per_page"),
         sort_case("sort=colour"),
         sort_case("sort=-"),
         sort_case("sort=--title"),
@@ -155,7 +161,15 @@ def test_unknown_sort_field_lists_the_allowed_ones(client: FlaskClient) -> None:
 @pytest.mark.task("03.1")
 @pytest.mark.parametrize(
     "query",
-    ["author_id=0", "author_id=99999999999999999999", "available=maybe", "q=", f"q={'x' * 201}"],
+    [
+        "author_id=0",
+        "author_id=99999999999999999999",
+        "author_id=%2B1",
+        "author_id=%D9%A1",
+        "available=maybe",
+        "q=",
+        f"q={'x' * 201}",
+    ],
 )
 def test_bad_filters_are_422(client: FlaskClient, query: str) -> None:
     response = client.get(f"/api/v1/books?{query}")

@@ -13,6 +13,7 @@ from app.schemas.common import (
     Isbn13,
     PageQuerySchema,
     PageSchema,
+    QueryInteger,
     UtcDateTime,
 )
 
@@ -64,7 +65,7 @@ class BookListQuerySchema(PageQuerySchema):
         validate=Length(min=1, max=200),
         metadata={"description": "Case-insensitive text in the title or the author's name."},
     )
-    author_id = fields.Integer(validate=ID_RANGE)
+    author_id = QueryInteger(validate=ID_RANGE)
     available = fields.Boolean(
         metadata={"description": "true: only books with a copy on the shelf; false: none left."}
     )

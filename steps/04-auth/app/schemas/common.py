@@ -52,6 +52,22 @@ class Isbn13(fields.String):
         return digits
 
 
+class QueryInteger(fields.Integer):
+    """A whole number in a query string, written the one way a client means it: ASCII digits.
+
+    marshmallow's Integer hands the text to ``int()``, which also takes " 5", "+5", "5_0" and
+    the digits of other scripts ("\u0665", "\uff15"): spellings no client needs, which a cache
+    key, a log or a link built from the query would tell apart from "5". No parameter here is
+    negative, so a sign is refused as well.
+    """
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if not (isinstance(value, str) and value.isascii() and value.isdigit()):
+            raise self.make_error("invalid")
+        number: int = super()._deserialize(value, attr, data, **kwargs)
+        return number
+
+
 class UtcDateTime(fields.DateTime):
     """ISO 8601 timestamps that always carry their UTC offset.
 
@@ -71,10 +87,8 @@ class PageQuerySchema(Schema):
 
     sort_fields: ClassVar[tuple[str, ...]] = ()
 
-    page = fields.Integer(load_default=1, validate=Range(min=1))
-    per_page = fields.Integer(
-        load_default=DEFAULT_PER_PAGE, validate=Range(min=1, max=MAX_PER_PAGE)
-    )
+    page = QueryInteger(load_default=1, validate=Range(min=1))
+    per_page = QueryInteger(load_default=DEFAULT_PER_PAGE, validate=Range(min=1, max=MAX_PER_PAGE))
     sort = fields.String(
         metadata={"description": "A field name; prefix it with '-' for descending order."},
     )
