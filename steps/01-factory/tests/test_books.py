@@ -44,6 +44,16 @@ def test_get_one_book(client: FlaskClient) -> None:
 
 
 @pytest.mark.task("01.1")
+def test_a_book_id_in_other_digits_than_ascii_names_no_book(client: FlaskClient) -> None:
+    # int() reads the Arabic-Indic "\u0662" and the fullwidth "\uff12" as 2; a URL must not.
+    assert client.get("/api/v1/books/2").status_code == 200
+    for spelling in ("\u0662", "\uff12"):
+        response = client.get(f"/api/v1/books/{spelling}")
+        assert response.status_code == 404
+        assert response.get_json()["code"] == "not_found"
+
+
+@pytest.mark.task("01.1")
 def test_create_answers_201_and_the_book_is_listed(client: FlaskClient) -> None:
     response = client.post("/api/v1/books", json=NEW_BOOK)
     assert response.status_code == 201

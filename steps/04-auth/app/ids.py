@@ -15,7 +15,12 @@ MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):
-    """Werkzeug's ``int`` converter, bounded to the ids a row can have."""
+    """Werkzeug's ``int`` converter, bounded to the ids a row can have, in ASCII digits only."""
+
+    # Werkzeug's pattern is \d+, which in Python matches the digits of every script, and int()
+    # reads "\u0662" (Arabic-Indic) as 2: one book would answer at many URLs, each cached and
+    # logged apart. An id is written one way.
+    regex = "[0-9]+"
 
     def __init__(self, url_map: Map) -> None:
         super().__init__(url_map, min=1, max=MAX_ID)

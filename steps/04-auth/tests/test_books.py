@@ -196,6 +196,21 @@ def test_a_book_id_outside_1_to_max_id_is_404_for_every_method(
     assert response.get_json()["code"] == "not_found"
 
 
+def test_a_book_id_in_other_digits_than_ascii_names_no_book(
+    client: FlaskClient, make_book: MakeBook
+) -> None:
+    # int() reads Arabic-Indic and fullwidth digits as ASCII ones; the URL of a book must not.
+    book_id = make_book()
+    for digits in (
+        "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669",
+        "\uff10\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19",
+    ):
+        spelling = str(book_id).translate(str.maketrans("0123456789", digits))
+        response = client.get(f"{BOOKS}/{spelling}")
+        assert response.status_code == 404
+        assert response.get_json()["code"] == "not_found"
+
+
 def test_search_matches_title_or_author_name_case_insensitively(
     client: FlaskClient, make_book: MakeBook, make_author: MakeAuthor
 ) -> None:
