@@ -154,14 +154,15 @@ def run_tests(
     runs are forked from its forkserver, which has the libraries imported already (warm.py).
     """
     launcher = _launcher(folder, services=services, bytecode=bytecode, warm=warm)
-    run = _shared_out_run(launcher, extra_args, processes, timings)
+    last = file_timings.load(timings) if timings is not None else {}
+    run = _shared_out_run(launcher, extra_args, processes, last)
     if timings is not None:
         file_timings.remember(timings, run.file_seconds)
     return run
 
 
 def _shared_out_run(
-    launcher: _Launcher, extra_args: tuple[str, ...], processes: int, timings: Path | None
+    launcher: _Launcher, extra_args: tuple[str, ...], processes: int, last: Mapping[str, float]
 ) -> RunResult:
     folder = launcher.folder
     files = named_files(folder, extra_args)
@@ -173,7 +174,6 @@ def _shared_out_run(
             (*extra_args, f"--workshop-share={k}/{processes}") for k in range(1, processes + 1)
         ]
         return _run_pytest(launcher, shares)
-    last = file_timings.load(timings) if timings is not None else {}
     groups = share_out(files, processes, expected_cost(folder, files, last))
     options = tuple(arg for arg in extra_args if folder / arg not in files)
     selections = [
