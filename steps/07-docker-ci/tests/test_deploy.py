@@ -206,15 +206,16 @@ def _read_variable(node: ast.AST) -> str | None:
     return None
 
 
-def environment_variables_read() -> set[str]:
-    """Every variable the app and the server read from the environment."""
+@functools.cache
+def environment_variables_read() -> frozenset[str]:
+    """Every variable the app and the server read from the environment (parsed once per run)."""
     sources = [*sorted((FINAL / "app").rglob("*.py")), FINAL / "gunicorn.conf.py"]
-    return {
+    return frozenset(
         name
         for source in sources
         for node in ast.walk(ast.parse(source.read_text()))
         if (name := _read_variable(node)) is not None
-    }
+    )
 
 
 def env_example_names() -> set[str]:
