@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import pytest
 import schemathesis
@@ -48,7 +48,7 @@ MISSING_ID = 999_999
 Made = TypeVar("Made")
 
 
-class MadeOnFirstUse(Mapping[str, Made], Generic[Made]):
+class MadeOnFirstUse(Mapping[str, Made]):
     """Values by name, each made by its own function the first time it is looked up.
 
     A case then pays only for the rows it uses: most cases need two or three of the world's rows,
